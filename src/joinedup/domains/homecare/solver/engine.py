@@ -1,0 +1,103 @@
+"""``solve``: PyVRP routing core, then the homecare layer, then a timed roster."""
+
+from __future__ import annotations
+
+import time
+
+from .layer import Layer
+from .model import Instance
+from .problem import Problem, build_problem
+from .roster import BreakTaken, CarerRoute, Roster, Stop, Unassigned
+from .routing_core import ProgressFn, solve_routes
+from .schedule import Evaluation
+
+LAYER_SHARE = 0.6  # share of the time limit given to the layer when it has work to do
+
+
+def needs_layer(p: Problem) -> bool:
+    """True when the instance has rules that PyVRP does not model."""
+    return bool(
+        p.sync_pairs
+        or p.breaks
+        or (p.instance.objective.non_usual_carer > 0 and any(p.familiar))
+        or any(m < 10**9 for m in p.max_distinct)
+        or not p.instance.objective.lateness_is_hard
+    )
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit_s: float,
+    seed: int,
+    on_progress: ProgressFn | None = None,
+) -> Roster:
+    """Builds a roster within ``time_limit_s`` seconds; same seed, same roster.
+
+    Visits that cannot be served are returned in ``Roster.unassigned`` with
+    the reason; this function does not raise on infeasible instances.
+    """
+    began = time.perf_counter()
+    deadline = began + time_limit_s
+    p = build_problem(instance)
+    slots = [s for s in range(p.n_slots) if s not in p.unassignable]
+    layer_work = needs_layer(p)
+    core_s = time_limit_s * (1 - LAYER_SHARE) if layer_work else time_limit_s * 0.95
+    routes: list[list[int]] = [[] for _ in range(p.n_carers)]
+    if slots:
+        routes, _ = solve_routes(p, slots, max(0.05, core_s), seed, on_progress, time_limit_s)
+    layer = Layer(p, routes, seed, deadline)
+    layer.repair()
+    layer.fill()
+    if layer_work:
+        layer.improve()
+    layer.repair()
+    if on_progress is not None:
+        on_progress(time_limit_s, time_limit_s)
+    roster = to_roster(p, layer.routes, layer.unassigned, layer.current)
+    return roster.model_copy(
+        update={"seed": seed, "time_limit_s": time_limit_s, "runtime_s": time.perf_counter() - began}
+    )
+
+
+def to_roster(p: Problem, routes: list[list[int]], unassigned: list[int], ev: Evaluation) -> Roster:
+    out_routes: list[CarerRoute] = []
+    carers = p.instance.carers
+    for k, route in enumerate(routes):
+        if not any(i >= 0 for i in route):
+            continue
+        travel = p.travel[k]
+        stops: list[Stop] = []
+        breaks: list[BreakTaken] = []
+        loc = p.start_loc[k]
+        t = ev.departure[k]
+        for item in route:
+            if item >= 0:
+                arrival = t + travel[loc][p.loc[item]]
+                start = ev.start[item]
+                end = start + p.duration[item]
+                stops.append(Stop(visit_id=p.visit_id[item], service_index=p.service_index[item],
+                                  arrival=arrival, start=start, end=end))
+                t, loc = end, p.loc[item]
+            else:
+                b_start = ev.break_start[-item - 1]
+                b_end = b_start + p.breaks[-item - 1][3]
+                breaks.append(BreakTaken(start=b_start, end=b_end))
+                t = b_end
+        back = t + travel[loc][p.end_loc[k]]
+        out_routes.append(CarerRoute(carer_id=carers[k].id, departure=ev.departure[k],
+                                     return_time=back, stops=stops, breaks=breaks))
+    missing = [
+        Unassigned(visit_id=p.visit_id[s], service_index=p.service_index[s], reason=reason)
+        for s, reason in sorted(p.unassignable.items())
+    ]
+    for s in sorted(unassigned):
+        missing.append(Unassigned(
+            visit_id=p.visit_id[s], service_index=p.service_index[s],
+            reason="no carer could take it without breaking a hard rule "
+                   "(window, shift, working time, break or double-up timing)",
+        ))
+    obj = p.instance.objective
+    objective = obj.travel * ev.travel + obj.total_lateness * ev.total_late + obj.max_lateness * ev.max_late
+    objective += obj.non_usual_carer * ev.non_usual
+    return Roster(instance_name=p.instance.name, routes=out_routes, unassigned=missing, objective=objective)

@@ -1,0 +1,243 @@
+"""Homecare layer on top of the PyVRP routes: breaks, double-ups, repair, search.
+
+PyVRP's routes ignore synchronisation and breaks. This layer places breaks,
+removes whatever cannot be timed or breaks a hard rule, reinserts it (double-
+ups as a pair on two different carers), and then improves the exact objective
+with ruin-and-recreate until the deadline. Every candidate is scored by the
+exact timing in ``schedule.evaluate``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+
+from .problem import Problem
+from .schedule import Evaluation, evaluate
+
+TOP_K = 6  # insertion positions fully evaluated per carer set, after travel pre-ranking
+
+
+class Layer:
+    def __init__(self, p: Problem, routes: list[list[int]], seed: int, deadline: float):
+        self.p = p
+        self.rng = random.Random(seed)
+        self.deadline = deadline
+        self.routes = [list(r) for r in routes]
+        assignable = [s for s in range(p.n_slots) if s not in p.unassignable]
+        self._sanitise(set(assignable))
+        placed = {s for r in self.routes for s in r if s >= 0}
+        self.unassigned = [s for s in assignable if s not in placed]
+        for k in range(p.n_carers):
+            self._place_breaks(k)
+        self.current = self.evaluate()
+
+    # -- evaluation -----------------------------------------------------------------
+    def evaluate(self) -> Evaluation:
+        return evaluate(self.p, self.routes, len(self.unassigned))
+
+    def _sanitise(self, assignable: set[int]) -> None:
+        """Drop slots on carers not allowed to serve them, and half double-ups."""
+        p = self.p
+        where: dict[int, int] = {}
+        for k, route in enumerate(self.routes):
+            kept = []
+            for s in route:
+                if s in assignable and k in p.eligible[s] and s not in where:
+                    kept.append(s)
+                    where[s] = k
+            self.routes[k] = kept
+        for a, b, _lo, _hi in p.sync_pairs:
+            if (a in where) != (b in where) or (a in where and where[a] == where[b]):
+                for s in (a, b):
+                    if s in where:
+                        self.routes[where[s]].remove(s)
+
+    # -- breaks -----------------------------------------------------------------------
+    def _place_breaks(self, k: int) -> None:
+        route = [s for s in self.routes[k] if s >= 0]
+        self.routes[k] = route
+        if not route:
+            return
+        for b in self.p.carer_breaks[k]:
+            best: tuple[float, int] | None = None
+            for pos in range(1, len(self.routes[k]) + 1):
+                self.routes[k].insert(pos, -b - 1)
+                cost = self.evaluate().cost
+                del self.routes[k][pos]
+                if best is None or cost < best[0]:
+                    best = (cost, pos)
+            if best is not None:
+                self.routes[k].insert(best[1], -b - 1)
+
+    # -- insertion ----------------------------------------------------------------------
+    def _travel_candidates(self, s: int, exclude: int = -1) -> list[tuple[float, int, int]]:
+        """(travel delta, carer, position) for every feasible-looking position."""
+        p = self.p
+        out: list[tuple[float, int, int]] = []
+        loc = p.loc[s]
+        late_slack = 0.0 if p.instance.objective.lateness_is_hard else 120.0
+        starts = self.current.start
+        for k in p.eligible[s]:
+            if k == exclude:
+                continue
+            travel = p.travel[k]
+            route = self.routes[k]
+            prev = p.start_loc[k]
+            prev_end = p.shift_start[k]
+            for pos in range(len(route) + 1):
+                nxt_item = next((i for i in route[pos:] if i >= 0), None)
+                nxt = p.end_loc[k] if nxt_item is None else p.loc[nxt_item]
+                if prev_end + travel[prev][loc] <= p.tw_end[s] + late_slack:
+                    delta = travel[prev][loc] + travel[loc][nxt] - travel[prev][nxt]
+                    out.append((delta, k, pos))
+                if pos < len(route) and route[pos] >= 0:
+                    prev = p.loc[route[pos]]
+                    prev_end = starts.get(route[pos], prev_end) + p.duration[route[pos]]
+        out.sort(key=lambda c: c[0])
+        return out
+
+    def _apply(self, moves: list[tuple[int, int, int]]) -> None:
+        for s, k, pos in moves:
+            route = self.routes[k]
+            route.insert(pos, s)
+            if len(route) == 1:  # a carer starting work also takes their breaks
+                route.extend(-b - 1 for b in self.p.carer_breaks[k])
+
+    def _try(self, moves: list[tuple[int, int, int]]) -> float:
+        saved = {k: list(self.routes[k]) for _s, k, _pos in moves}
+        self._apply(moves)
+        cost = self.evaluate().cost
+        for k, route in saved.items():
+            self.routes[k] = route
+        return cost
+
+    def insert(self, s: int) -> bool:
+        """Best insertion of a slot (with its double-up partner); False if none helps."""
+        p = self.p
+        partner = p.partner[s]
+        best: tuple[float, list[tuple[int, int, int]]] | None = None
+        if partner < 0:
+            for _d, k, pos in self._travel_candidates(s)[:TOP_K]:
+                cost = self._try([(s, k, pos)])
+                if best is None or cost < best[0]:
+                    best = (cost, [(s, k, pos)])
+        else:
+            cand_a = self._travel_candidates(s)[: TOP_K - 2]
+            cand_b = self._travel_candidates(partner)[: TOP_K - 2]
+            for _da, ka, pa in cand_a:
+                for _db, kb, pb in cand_b:
+                    if ka == kb:
+                        continue
+                    cost = self._try([(s, ka, pa), (partner, kb, pb)])
+                    if best is None or cost < best[0]:
+                        best = (cost, [(s, ka, pa), (partner, kb, pb)])
+        if best is None:
+            return False
+        before = self.current.cost
+        self._apply(best[1])
+        for slot, _k, _pos in best[1]:
+            self.unassigned.remove(slot)
+        self.current = self.evaluate()
+        if self.current.cost >= before - 1e-9:
+            self._remove([slot for slot, _k, _pos in best[1]])
+            self.current = self.evaluate()
+            return False
+        return True
+
+    def _remove(self, slots: list[int]) -> None:
+        for k, route in enumerate(self.routes):
+            if any(s in route for s in slots):
+                self.routes[k] = [i for i in route if i not in slots]
+                if not any(i >= 0 for i in self.routes[k]):
+                    self.routes[k] = []
+        self.unassigned.extend(s for s in slots if s not in self.unassigned)
+
+    # -- repair -------------------------------------------------------------------------
+    def repair(self) -> None:
+        """Remove the visits whose removal helps most until the routes are feasible."""
+        while not self.current.feasible:
+            placed = [s for r in self.routes for s in r if s >= 0]
+            best: tuple[float, list[int]] | None = None
+            for s in placed:
+                group = [s] if self.p.partner[s] < 0 else [s, self.p.partner[s]]
+                saved = [list(r) for r in self.routes]
+                self._remove(group)
+                cost = self.evaluate().cost
+                self.routes = saved
+                for g in group:
+                    self.unassigned.remove(g)
+                if best is None or cost < best[0]:
+                    best = (cost, group)
+            if best is None:
+                break
+            self._remove(best[1])
+            for k in range(self.p.n_carers):
+                if self.p.carer_breaks[k] and not any(i < 0 for i in self.routes[k]):
+                    self._place_breaks(k)
+            self.current = self.evaluate()
+
+    def fill(self) -> None:
+        for s in list(self.unassigned):
+            if s in self.unassigned:
+                self.insert(s)
+        for k in range(self.p.n_carers):
+            if self.p.carer_breaks[k] and self.routes[k] and not any(i < 0 for i in self.routes[k]):
+                self._place_breaks(k)
+        self.current = self.evaluate()
+        self.repair()
+
+    # -- improvement ----------------------------------------------------------------------
+    def _related(self, seed_slot: int, count: int) -> list[int]:
+        p = self.p
+        placed = [s for r in self.routes for s in r if s >= 0]
+        loc = p.loc[seed_slot]
+        travel = p.travel[0]
+
+        def closeness(s: int) -> float:
+            return travel[loc][p.loc[s]] + abs(p.tw_start[s] - p.tw_start[seed_slot]) * 0.5
+
+        chosen = sorted(placed, key=closeness)[:count]
+        groups: list[int] = []
+        for s in chosen:
+            for g in (s, p.partner[s]):
+                if g >= 0 and g not in groups:
+                    groups.append(g)
+        return groups
+
+    def improve(self) -> None:
+        best_routes = [list(r) for r in self.routes]
+        best_unassigned = list(self.unassigned)
+        best_cost = self.current.cost
+        began = time.perf_counter()
+        span = max(1e-3, self.deadline - began)
+        while time.perf_counter() < self.deadline:
+            placed = [s for r in self.routes for s in r if s >= 0]
+            if not placed:
+                break
+            saved = ([list(r) for r in self.routes], list(self.unassigned), self.current)
+            count = self.rng.randint(1, min(8, len(placed)))
+            removed = self._related(self.rng.choice(placed), count)
+            self._remove(removed)
+            self.current = self.evaluate()
+            order = [s for s in removed if self.p.partner[s] < 0 or s < self.p.partner[s]]
+            self.rng.shuffle(order)
+            for s in order:
+                if s in self.unassigned:
+                    self.insert(s)
+            self.repair()
+            progress = (time.perf_counter() - began) / span
+            threshold = 0.002 * best_cost * max(0.0, 1.0 - progress)
+            accept = self.current.cost < saved[2].cost - 1e-9 or (
+                self.current.feasible and self.current.cost < best_cost + threshold
+                and self.rng.random() < math.exp(-progress * 5)
+            )
+            if not accept:
+                self.routes, self.unassigned, self.current = saved
+            elif self.current.cost < best_cost - 1e-9 and self.current.feasible:
+                best_cost = self.current.cost
+                best_routes = [list(r) for r in self.routes]
+                best_unassigned = list(self.unassigned)
+        self.routes, self.unassigned = best_routes, best_unassigned
+        self.current = self.evaluate()
