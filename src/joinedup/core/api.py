@@ -1,0 +1,123 @@
+"""Platform routes: health, who-am-I, OAuth2 token endpoint, the live event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import text
+from sse_starlette.sse import EventSourceResponse
+
+from joinedup import __version__
+from joinedup.core.auth import service as auth_service
+from joinedup.core.auth.principal import Principal
+from joinedup.core.deps import StateDep, public, require
+from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError, invalid
+from joinedup.core.events import Event
+from joinedup.core.permissions import Permission, Role
+from joinedup.db.tenancy import Scope
+
+router = APIRouter(responses=PROBLEM_RESPONSES)
+Anyone = Annotated[Principal | None, Depends(public())]
+Listener = Annotated[Principal, Depends(require(Permission.EVENTS_LISTEN))]
+Home = Annotated[Principal, Depends(require(Permission.HOME_VIEW))]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    database: str
+
+
+class Me(BaseModel):
+    kind: str
+    id: str
+    role: Role
+    organisation_id: str | None
+    system_id: str | None
+    can_write: bool
+    visible_organisation_count: int
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+
+
+@router.get("/health", response_model=Health, tags=["platform"])
+def health(_: Anyone, state: StateDep) -> Health:
+    with state.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return Health(status="ok", version=__version__, database=state.engine.dialect.name)
+
+
+@router.get("/me", response_model=Me, tags=["platform"])
+def me(actor: Home) -> Me:
+    return Me(kind=actor.kind, id=actor.actor_id, role=actor.role, organisation_id=actor.organisation_id,
+              system_id=actor.system_id, can_write=actor.can_write,
+              visible_organisation_count=len(actor.visible_organisation_ids))
+
+
+@router.post("/oauth/token", response_model=TokenOut, tags=["platform"])
+def token(
+    _: Anyone, state: StateDep,
+    grant_type: Annotated[str, Form(max_length=40)],
+    client_id: Annotated[str, Form(max_length=100)],
+    client_secret: Annotated[str, Form(max_length=200)],
+) -> TokenOut:
+    """OAuth2 client-credentials grant (RFC 6749 §4.4) for provider systems."""
+    if grant_type != "client_credentials":
+        raise invalid("body.grant_type", "Only grant_type=client_credentials is supported.", "unsupported_grant_type")
+    with state.session_factory() as session:
+        session.info["scope"] = Scope.system("authentication")
+        access_token, lifetime, scope = auth_service.issue_client_token(
+            session, state.settings, client_id=client_id, client_secret=client_secret
+        )
+        session.commit()
+    return TokenOut(access_token=access_token, expires_in=lifetime, scope=scope)
+
+
+def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
+    def accepts(event: Event) -> bool:
+        if topics and not any(event.topic == t or event.topic.startswith(t + ".") for t in topics):
+            return False
+        return event.organisation_id is not None and event.organisation_id in actor.visible_organisation_ids
+
+    return accepts
+
+
+@router.get(
+    "/events",
+    tags=["platform"],
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "Server-sent events"}},
+)
+async def events(
+    actor: Listener, state: StateDep, request: Request,
+    topic: Annotated[list[str] | None, Query(description="Topic or topic prefix, e.g. organisation")] = None,
+) -> EventSourceResponse:
+    """Server-sent events for changes to organisations the caller may see. Payloads carry ids only."""
+    topics = frozenset(topic or [])
+    if any(len(t) > 80 for t in topics):
+        raise ProblemError(422, "validation", "Invalid request", "A topic is longer than 80 characters.")
+    sub = state.bus.subscribe(event_filter(actor, topics))
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        try:
+            yield {"event": "ready", "data": "{}"}
+            while not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(sub.queue.get(), timeout=15)
+                except TimeoutError:
+                    continue
+                yield {"event": event.topic, "id": str(event.id), "data": json.dumps(event.as_json())}
+        finally:
+            state.bus.unsubscribe(sub)
+
+    return EventSourceResponse(stream(), ping=15)

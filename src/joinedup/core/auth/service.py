@@ -1,0 +1,134 @@
+"""Sign-in and credential resolution. Runs in a system scope named "authentication": it must
+find a credential before it can know whose organisations the caller may see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from joinedup.config import Settings
+from joinedup.core import audit
+from joinedup.core.auth import throttle
+from joinedup.core.auth.models import AccessLevel, ApiKey, OAuthClient, WebSession
+from joinedup.core.auth.principal import Principal
+from joinedup.core.auth.secrets import new_token, sha256_hex, verify_password
+from joinedup.core.auth.tokens import decode_access_token, issue_access_token
+from joinedup.core.clock import utcnow
+from joinedup.core.errors import ProblemError
+from joinedup.core.permissions import Role
+from joinedup.domains.organisations.models import Membership, Organisation, User
+from joinedup.domains.organisations.visibility import visible_organisation_ids
+
+SIGN_IN_FAILED = "Sign-in failed. Check your e-mail address and password; after several failed tries, wait and try again later."
+API_KEY_PREFIX = "jup_"
+
+
+def principal_for_membership(session: Session, user: User, membership: Membership | None) -> Principal:
+    if membership is None:
+        role = Role.CARER if user.is_carer_account else None
+        if role is None:
+            raise ProblemError(403, "forbidden", "Forbidden", "Your account has no role; ask an administrator.")
+        return Principal(kind="user", actor_id=user.id, role=role, organisation_id=None, system_id=None,
+                         display_name=user.display_name)
+    org = session.get(Organisation, membership.organisation_id)
+    return Principal(
+        kind="user", actor_id=user.id, role=membership.role, organisation_id=membership.organisation_id,
+        system_id=membership.system_id, membership_id=membership.id, display_name=user.display_name,
+        visible_organisation_ids=visible_organisation_ids(session, role=membership.role, organisation=org),
+    )
+
+
+def sign_in(session: Session, settings: Settings, *, email: str, password: str, ip: str | None) -> User:
+    """The user, or a ProblemError that is the same whether or not the account exists."""
+    if throttle.blocked(session, settings, email=email, ip=ip):
+        throttle.record_failure(session, settings, email=email, ip=ip)
+        raise ProblemError(401, "sign-in-failed", "Sign-in failed", SIGN_IN_FAILED)
+    user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.active:
+        throttle.record_failure(session, settings, email=email, ip=ip)
+        raise ProblemError(401, "sign-in-failed", "Sign-in failed", SIGN_IN_FAILED)
+    throttle.record_success(session, email=email)
+    user.last_login_at = utcnow()
+    return user
+
+
+def start_web_session(session: Session, settings: Settings, *, user: User, membership_id: str | None) -> tuple[str, WebSession]:
+    token = new_token()
+    row = WebSession(
+        token_hash=sha256_hex(token), user_id=user.id, membership_id=membership_id,
+        csrf_token=new_token(24), created_at=utcnow(),
+        expires_at=utcnow() + timedelta(hours=settings.session_hours),
+    )
+    session.add(row)
+    session.flush()
+    membership = session.get(Membership, membership_id) if membership_id else None
+    actor = principal_for_membership(session, user, membership)
+    audit.record(session, actor=actor, action="auth.sign_in", record_type="user", record_id=user.id,
+                 record_organisation_id=actor.organisation_id)
+    return token, row
+
+
+def default_membership(user: User) -> Membership | None:
+    return min(user.memberships, key=lambda m: (m.created_at, m.id)) if user.memberships else None
+
+
+def resolve_web_session(session: Session, token: str) -> tuple[WebSession, Principal] | None:
+    row = session.scalars(select(WebSession).where(WebSession.token_hash == sha256_hex(token))).one_or_none()
+    if row is None or row.revoked_at is not None or row.expires_at <= utcnow():
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    membership = session.get(Membership, row.membership_id) if row.membership_id else None
+    if membership is not None and membership.user_id != user.id:
+        return None
+    return row, principal_for_membership(session, user, membership)
+
+
+def end_web_session(session: Session, token: str) -> None:
+    row = session.scalars(select(WebSession).where(WebSession.token_hash == sha256_hex(token))).one_or_none()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+
+
+def _machine_principal(session: Session, kind: str, row: ApiKey | OAuthClient, *, can_write: bool) -> Principal:
+    org = session.get(Organisation, row.organisation_id)
+    return Principal(
+        kind=kind, actor_id=row.id, role=Role.PROVIDER_SYSTEM, organisation_id=row.organisation_id,
+        system_id=row.system_id, can_write=can_write, display_name=row.name,
+        visible_organisation_ids=visible_organisation_ids(session, role=Role.PROVIDER_SYSTEM, organisation=org),
+    )
+
+
+def resolve_api_key(session: Session, key: str) -> Principal | None:
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    row = session.scalars(select(ApiKey).where(ApiKey.secret_hash == sha256_hex(key))).one_or_none()
+    if row is None or row.revoked_at is not None:
+        return None
+    row.last_used_at = utcnow()
+    return _machine_principal(session, "api_key", row, can_write=row.access is AccessLevel.READ_WRITE)
+
+
+def issue_client_token(session: Session, settings: Settings, *, client_id: str, client_secret: str) -> tuple[str, int, str]:
+    row = session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).one_or_none()
+    if row is None or row.revoked_at is not None or row.secret_hash != sha256_hex(client_secret):
+        raise ProblemError(401, "invalid-client", "Invalid client", "Unknown client or wrong secret.")
+    row.last_used_at = utcnow()
+    scope = "read write" if row.access is AccessLevel.READ_WRITE else "read"
+    token, lifetime = issue_access_token(settings, client_row_id=row.id, organisation_id=row.organisation_id, scope=scope)
+    return token, lifetime, scope
+
+
+def resolve_access_token(session: Session, settings: Settings, token: str) -> Principal | None:
+    claims = decode_access_token(settings, token)
+    if claims is None:
+        return None
+    row = session.get(OAuthClient, claims["sub"])
+    # A revoked client's tokens die with it, before they expire.
+    if row is None or row.revoked_at is not None or row.organisation_id != claims["org"]:
+        return None
+    return _machine_principal(session, "oauth_client", row, can_write="write" in str(claims["scope"]).split())

@@ -1,0 +1,123 @@
+"""Typed FastAPI dependencies: who is calling, what they may do, and their scoped session.
+
+Every route declares `Depends(require(Permission.X))` (or `public()`), and that is the only way
+a route gets a database session: deny by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from joinedup.core.auth import service as auth_service
+from joinedup.core.auth.principal import Principal
+from joinedup.core.errors import ProblemError
+from joinedup.core.outbox import relay_pending
+from joinedup.core.permissions import Permission
+from joinedup.core.state import AppState
+from joinedup.db.tenancy import Scope
+
+SESSION_COOKIE = "jup_session"
+PUBLIC_RULE = "public"
+
+
+def app_state(request: Request) -> AppState:
+    state: AppState = request.app.state.joinedup
+    return state
+
+
+StateDep = Annotated[AppState, Depends(app_state)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def resolve_principal(request: Request, state: AppState) -> Principal | None:
+    """Cookie session for people; API key (X-API-Key or Bearer jup_...) or JWT for systems."""
+    cached = getattr(request.state, "principal", "unset")
+    if cached != "unset":
+        return cached  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    with state.session_factory() as session:
+        session.info["scope"] = Scope.system("authentication")
+        api_key = request.headers.get("x-api-key") or None
+        bearer = _bearer(request)
+        if api_key or (bearer and bearer.startswith(auth_service.API_KEY_PREFIX)):
+            principal = auth_service.resolve_api_key(session, api_key or bearer or "")
+        elif bearer:
+            principal = auth_service.resolve_access_token(session, state.settings, bearer)
+        elif token := request.cookies.get(SESSION_COOKIE):
+            resolved = auth_service.resolve_web_session(session, token)
+            if resolved is not None:
+                web_session, principal = resolved
+                request.state.csrf_token = web_session.csrf_token
+        session.commit()  # last_used_at on machine credentials
+    request.state.principal = principal
+    return principal
+
+
+def require(permission: Permission, *, write: bool = False) -> Callable[..., Principal]:
+    """Dependency: the caller, who must be signed in and hold `permission`.
+
+    `write=True` also refuses read-only machine credentials.
+    """
+
+    def dependency(request: Request, state: StateDep) -> Principal:
+        principal = resolve_principal(request, state)
+        if principal is None:
+            raise ProblemError(401, "unauthenticated", "Sign-in required",
+                               "Send a session cookie, an API key or a bearer token.",
+                               headers={"WWW-Authenticate": 'Bearer realm="joinedup"'})
+        if not principal.can(permission):
+            raise ProblemError(403, "forbidden", "Forbidden", f"Your role may not {permission.value}.")
+        if write and not principal.can_write:
+            raise ProblemError(403, "forbidden", "Forbidden", "This credential is read-only.")
+        return principal
+
+    dependency.__joinedup_rule__ = permission.value  # type: ignore[attr-defined]
+    return dependency
+
+
+def public() -> Callable[..., Principal | None]:
+    """Dependency for routes anyone may call (sign-in page, health, OpenAPI)."""
+
+    def dependency(request: Request, state: StateDep) -> Principal | None:
+        return resolve_principal(request, state)
+
+    dependency.__joinedup_rule__ = PUBLIC_RULE  # type: ignore[attr-defined]
+    return dependency
+
+
+def db_session(request: Request, state: StateDep) -> Iterator[Session]:
+    """A session scoped to the caller's visible organisations; committed before the response.
+
+    Rolls back on any error. After commit, relays outbox rows to subscribers.
+    """
+    principal = getattr(request.state, "principal", None)
+    scope = principal.scope if principal is not None else Scope.of(frozenset(), purpose="anonymous")
+    session = state.session_factory()
+    session.info["scope"] = scope
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        pending = session.info.pop("outbox_pending", False)
+        session.close()
+    if pending:
+        relay_pending(state.session_factory, state.bus)
+
+
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def route_rule(dependant_call: Any) -> str | None:
+    return getattr(dependant_call, "__joinedup_rule__", None)

@@ -1,0 +1,160 @@
+"""RFC 9457 problem details for every JSON API error, naming the offending field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from joinedup.logs import get_logger
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://joinedup.org.uk/problems/"
+log = get_logger(__name__)
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. body.ods_code")
+    message: str
+    code: str = Field(description="Machine-readable error code, e.g. missing, string_too_long")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="URI identifying the problem type")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class ProblemError(Exception):
+    """Raise from services or routes to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.errors = errors or []
+        self.headers = headers or {}
+
+
+def not_found(record_type: str, record_id: str) -> ProblemError:
+    return ProblemError(404, "not-found", "Not found", f"No {record_type} {record_id!r} that you can see.")
+
+
+def conflict(detail: str, field: str | None = None) -> ProblemError:
+    errors = [FieldError(field=field, message=detail, code="conflict")] if field else []
+    return ProblemError(409, "conflict", "Conflict", detail, errors=errors)
+
+
+def invalid(field: str, message: str, code: str = "invalid") -> ProblemError:
+    return ProblemError(
+        422, "validation", "Invalid request", message,
+        errors=[FieldError(field=field, message=message, code=code)],
+    )
+
+
+STATUS_CODES = {
+    400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
+    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "too-large",
+    415: "unsupported-media-type", 422: "validation", 429: "too-many-requests",
+}
+
+
+def problem_response(request: Request, problem: Problem, headers: dict[str, str] | None = None) -> Response:
+    problem.instance = problem.instance or request.url.path
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def validation_problem(exc: RequestValidationError) -> Problem:
+    errors = [
+        FieldError(field=_field_path(err.get("loc", ())), message=err.get("msg", "invalid"), code=err.get("type", "invalid"))
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e.field for e in errors[:5])
+    return Problem(
+        type=PROBLEM_BASE + "validation",
+        title="Invalid request",
+        status=422,
+        detail=f"{len(errors)} field(s) are invalid: {fields}",
+        errors=errors,
+    )
+
+
+def install_problem_handlers(app: FastAPI, *, html_handler: Any = None) -> None:
+    """JSON problems for /api and /fhir; pages may render their own HTML error."""
+
+    def wants_html(request: Request) -> bool:
+        path = request.url.path
+        return html_handler is not None and not path.startswith(("/api/", "/fhir/"))
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> Response:
+        problem = Problem(
+            type=PROBLEM_BASE + exc.code, title=exc.title, status=exc.status,
+            detail=exc.detail, errors=exc.errors,
+        )
+        if wants_html(request):
+            return await html_handler(request, problem, exc.headers)  # type: ignore[no-any-return]
+        return problem_response(request, problem, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        problem = validation_problem(exc)
+        if wants_html(request):
+            return await html_handler(request, problem, None)  # type: ignore[no-any-return]
+        return problem_response(request, problem)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        code = STATUS_CODES.get(exc.status_code, "error")
+        title = code.replace("-", " ").capitalize()
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        problem = Problem(type=PROBLEM_BASE + code, title=title, status=exc.status_code, detail=detail)
+        if wants_html(request):
+            return await html_handler(request, problem, exc.headers)  # type: ignore[no-any-return]
+        return problem_response(request, problem, getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        # Log the type only: exception text can carry personal data from a row.
+        log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path)
+        problem = Problem(
+            type=PROBLEM_BASE + "internal", title="Internal error", status=500,
+            detail="Something went wrong on our side; nothing was stored.",
+        )
+        return problem_response(request, problem)
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": code.replace("-", " ")}
+    for status, code in STATUS_CODES.items()
+    if status in (400, 401, 403, 404, 409, 422, 429)
+}

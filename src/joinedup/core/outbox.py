@@ -1,0 +1,71 @@
+"""Transactional outbox: events are rows written with the change, relayed after commit.
+
+A change and its event commit or roll back together, so a subscriber never hears of a change
+that did not happen, and never misses one that did (the relay retries unrelayed rows).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from joinedup.core.clock import utcnow
+from joinedup.core.events import Event, EventBus
+from joinedup.db.base import Base
+from joinedup.db.tenancy import Scope
+
+
+class OutboxEvent(Base):
+    __tablename__ = "outbox_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    topic: Mapped[str] = mapped_column(String(80), index=True)
+    system_id: Mapped[str | None] = mapped_column(String(36))
+    organisation_id: Mapped[str | None] = mapped_column(String(36))
+    record_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    relayed_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+def emit(
+    session: Session,
+    *,
+    topic: str,
+    organisation_id: str | None,
+    system_id: str | None,
+    record_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> OutboxEvent:
+    """Add an event to the caller's transaction. Payloads carry ids, never personal data."""
+    row = OutboxEvent(
+        topic=topic, organisation_id=organisation_id, system_id=system_id,
+        record_id=record_id, payload=payload or {}, created_at=utcnow(),
+    )
+    session.add(row)
+    session.info["outbox_pending"] = True
+    return row
+
+
+def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int = 500) -> int:
+    """Publish unrelayed rows in order and mark them relayed. Returns how many were sent."""
+    sent = 0
+    with factory() as session:
+        session.info["scope"] = Scope.system("outbox relay")
+        rows = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.relayed_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
+        ).all()
+        for row in rows:
+            bus.publish(
+                Event(
+                    id=row.id, topic=row.topic, organisation_id=row.organisation_id,
+                    system_id=row.system_id, record_id=row.record_id, payload=dict(row.payload),
+                    created_at=row.created_at,
+                )
+            )
+            row.relayed_at = utcnow()
+            sent += 1
+        session.commit()
+    return sent

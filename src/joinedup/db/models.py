@@ -1,0 +1,16 @@
+"""Imports every table so Alembic and tests see the whole schema."""
+
+from __future__ import annotations
+
+from joinedup.core.audit import AuditEvent
+from joinedup.core.auth.models import ApiKey, LoginThrottle, OAuthClient, WebSession
+from joinedup.core.outbox import OutboxEvent
+from joinedup.db.base import Base
+from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
+
+metadata = Base.metadata
+
+__all__ = [
+    "ApiKey", "AuditEvent", "CareSystem", "LoginThrottle", "Membership", "OAuthClient", "Organisation",
+    "OutboxEvent", "Place", "Site", "User", "WebSession", "metadata",
+]

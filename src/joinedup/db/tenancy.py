@@ -1,0 +1,83 @@
+"""Row-level organisation scoping applied to every ORM query.
+
+Every session carries a Scope. A request's scope is the set of organisations the caller's
+role may see; internal jobs (CLI, seeding, authentication lookups, the outbox relay) use a
+named system scope. A session with no scope refuses to query tenant rows: deny by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
+
+
+class TenancyError(RuntimeError):
+    """A query ran without a scope."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    # None means "every organisation", allowed only for named internal purposes.
+    organisation_ids: frozenset[str] | None
+    purpose: str
+
+    @classmethod
+    def system(cls, purpose: str) -> Scope:
+        return cls(organisation_ids=None, purpose=purpose)
+
+    @classmethod
+    def of(cls, organisation_ids: frozenset[str], purpose: str = "request") -> Scope:
+        return cls(organisation_ids=organisation_ids, purpose=purpose)
+
+    def allows(self, organisation_id: str | None) -> bool:
+        if self.organisation_ids is None:
+            return True
+        return organisation_id is not None and organisation_id in self.organisation_ids
+
+
+class TenantScoped:
+    """Mixin for tables whose rows belong to one organisation.
+
+    `__tenant_column__` names the column holding that organisation's id.
+    """
+
+    __tenant_column__: ClassVar[str] = "organisation_id"
+
+
+def _tenant_criteria(scope_ids: frozenset[str]) -> Any:
+    ids = tuple(scope_ids)
+
+    def criteria(cls: Any) -> Any:
+        return getattr(cls, cls.__tenant_column__).in_(ids)
+
+    return criteria
+
+
+def install_tenancy(factory: sessionmaker[Session]) -> None:
+    @event.listens_for(factory, "do_orm_execute")
+    def _scope_queries(state: ORMExecuteState) -> None:
+        if not (state.is_select or state.is_update or state.is_delete):
+            return
+        scope: Scope | None = state.session.info.get("scope")
+        if scope is None:
+            raise TenancyError("query without a tenancy scope; set session.info['scope']")
+        if scope.organisation_ids is None:
+            return
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantScoped,
+                _tenant_criteria(scope.organisation_ids),
+                include_aliases=True,
+                track_closure_variables=False,
+            )
+        )
+
+
+def current_scope(session: Session) -> Scope:
+    scope = session.info.get("scope")
+    if not isinstance(scope, Scope):
+        raise TenancyError("session has no tenancy scope")
+    return scope

@@ -1,0 +1,89 @@
+"""Machine credentials for provider systems: API keys and OAuth2 clients, per organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from joinedup.core import audit, outbox
+from joinedup.core.auth.models import ApiKey, OAuthClient
+from joinedup.core.auth.principal import Principal
+from joinedup.core.auth.secrets import new_token, sha256_hex
+from joinedup.core.auth.service import API_KEY_PREFIX
+from joinedup.core.clock import utcnow
+from joinedup.core.errors import ProblemError, not_found
+from joinedup.core.permissions import Role
+from joinedup.domains.organisations import schemas
+from joinedup.domains.organisations.service import get_organisation
+
+
+def _check_own(actor: Principal, organisation_id: str) -> None:
+    # Only a system administrator manages another organisation's credentials.
+    if actor.role is not Role.SYSTEM_ADMINISTRATOR and actor.organisation_id != organisation_id:
+        raise ProblemError(403, "forbidden", "Forbidden", "You may manage credentials of your own organisation only.")
+
+
+def create_api_key(
+    session: Session, *, actor: Principal, organisation_id: str, data: schemas.CredentialIn
+) -> tuple[ApiKey, str]:
+    _check_own(actor, organisation_id)
+    org = get_organisation(session, actor=actor, organisation_id=organisation_id)
+    key = API_KEY_PREFIX + new_token(32)
+    row = ApiKey(
+        organisation_id=org.id, system_id=org.system_id, name=data.name, access=data.access,
+        secret_hash=sha256_hex(key), prefix=key[:12], created_by_user_id=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="api_key.create", record_type="api_key", record_id=row.id,
+                 record_organisation_id=org.id, detail={"access": data.access.value})
+    outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
+    return row, key
+
+
+def create_oauth_client(
+    session: Session, *, actor: Principal, organisation_id: str, data: schemas.CredentialIn
+) -> tuple[OAuthClient, str]:
+    _check_own(actor, organisation_id)
+    org = get_organisation(session, actor=actor, organisation_id=organisation_id)
+    secret = new_token(32)
+    row = OAuthClient(
+        organisation_id=org.id, system_id=org.system_id, name=data.name, access=data.access,
+        secret_hash=sha256_hex(secret), client_id="jupc_" + new_token(12), created_by_user_id=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, actor=actor, action="oauth_client.create", record_type="oauth_client",
+                 record_id=row.id, record_organisation_id=org.id, detail={"access": data.access.value})
+    outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
+    return row, secret
+
+
+def list_api_keys(session: Session, *, actor: Principal, organisation_id: str) -> Sequence[ApiKey]:
+    _check_own(actor, organisation_id)
+    return session.scalars(select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.created_at)).all()
+
+
+def list_oauth_clients(session: Session, *, actor: Principal, organisation_id: str) -> Sequence[OAuthClient]:
+    _check_own(actor, organisation_id)
+    return session.scalars(
+        select(OAuthClient).where(OAuthClient.organisation_id == organisation_id).order_by(OAuthClient.created_at)
+    ).all()
+
+
+def revoke(
+    session: Session, *, actor: Principal, organisation_id: str, kind: type[ApiKey] | type[OAuthClient], credential_id: str
+) -> ApiKey | OAuthClient:
+    _check_own(actor, organisation_id)
+    row = session.scalars(select(kind).where(kind.id == credential_id, kind.organisation_id == organisation_id)).one_or_none()
+    if row is None:
+        raise not_found(kind.__tablename__.rstrip("s"), credential_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(session, actor=actor, action=f"{kind.__tablename__.rstrip('s')}.revoke",
+                     record_type=kind.__tablename__.rstrip("s"), record_id=row.id, record_organisation_id=organisation_id)
+        outbox.emit(session, topic="credential.revoked", organisation_id=organisation_id, system_id=row.system_id,
+                    record_id=row.id)
+    return row

@@ -1,0 +1,156 @@
+"""API shapes for care systems, organisations, sites, users and machine credentials."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from joinedup.core.auth.models import AccessLevel
+from joinedup.core.permissions import Role
+from joinedup.domains.organisations.models import OrganisationType
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+OdsCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{3,12}$")]
+CqcLocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1-[0-9]{6,12}$")]
+Postcode = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
+    ),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SiteIn(Strict):
+    name: Name
+    ods_code: OdsCode | None = None
+    postcode: Postcode | None = None
+    latitude: float | None = Field(default=None, ge=49.0, le=61.0, description="WGS84; UK only")
+    longitude: float | None = Field(default=None, ge=-9.0, le=2.5, description="WGS84; UK only")
+
+
+class SiteOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    ods_code: str | None
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class OrganisationIn(Strict):
+    name: Name
+    type: OrganisationType
+    ods_code: OdsCode | None = None
+    cqc_location_id: CqcLocationId | None = None
+    place_id: str | None = Field(default=None, max_length=36)
+    sites: list[SiteIn] = Field(default_factory=list, max_length=50)
+
+
+class OrganisationPatch(Strict):
+    name: Name | None = None
+    ods_code: OdsCode | None = None
+    cqc_location_id: CqcLocationId | None = None
+    active: bool | None = None
+
+
+class OrganisationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    system_id: str
+    place_id: str | None
+    name: str
+    type: OrganisationType
+    ods_code: str | None
+    cqc_location_id: str | None
+    synthetic: bool = Field(description="True where the record is generated, not real open data")
+    active: bool
+    sites: list[SiteOut]
+
+
+class MembershipIn(Strict):
+    organisation_id: str = Field(max_length=36)
+    role: Role
+
+
+class MembershipOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    organisation_id: str
+    role: Role
+
+
+class UserIn(Strict):
+    email: EmailStr
+    display_name: Name
+    password: str = Field(min_length=12, max_length=1024)
+    memberships: list[MembershipIn] = Field(min_length=1, max_length=20)
+
+
+class UserPatch(Strict):
+    display_name: Name | None = None
+    active: bool | None = None
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    email: str
+    display_name: str
+    active: bool
+    synthetic: bool
+    last_login_at: datetime | None
+    memberships: list[MembershipOut]
+
+
+class CredentialIn(Strict):
+    name: Name
+    access: AccessLevel = AccessLevel.READ
+
+
+class CredentialOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    organisation_id: str
+    name: str
+    access: AccessLevel
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyOut(CredentialOut):
+    prefix: str
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="Shown once; only its hash is stored")
+
+
+class OAuthClientOut(CredentialOut):
+    client_id: str
+
+
+class OAuthClientCreated(OAuthClientOut):
+    client_secret: str = Field(description="Shown once; only its hash is stored")
+
+
+class CareSystemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    icb_ods_code: str
+
+
+class PlaceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    system_id: str
+    name: str
+    gss_code: str

@@ -1,0 +1,192 @@
+"""Organisations, sites, users and memberships: every change audited, with an outbox event."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from joinedup.core import audit, outbox
+from joinedup.core.auth.principal import Principal
+from joinedup.core.auth.secrets import hash_password
+from joinedup.core.errors import FieldError, ProblemError, conflict, not_found
+from joinedup.core.pagination import paginate
+from joinedup.core.permissions import Role
+from joinedup.domains.organisations import schemas
+from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
+
+
+def _forbid_unless_visible(actor: Principal, organisation_id: str, field: str) -> None:
+    if organisation_id not in actor.visible_organisation_ids:
+        raise ProblemError(
+            403, "forbidden", "Forbidden", f"You may not act for organisation {organisation_id!r}.",
+            errors=[schemas_field_error(field, "not an organisation you may act for")],
+        )
+
+
+def schemas_field_error(field: str, message: str) -> FieldError:
+    return FieldError(field=field, message=message, code="forbidden")
+
+
+def list_care_systems(session: Session, *, actor: Principal) -> Sequence[CareSystem]:
+    return session.scalars(
+        select(CareSystem).where(CareSystem.id == actor.system_id).order_by(CareSystem.name)
+    ).all()
+
+
+def list_places(session: Session, *, actor: Principal) -> Sequence[Place]:
+    return session.scalars(select(Place).where(Place.system_id == actor.system_id).order_by(Place.name)).all()
+
+
+def list_organisations(
+    session: Session, *, actor: Principal, type: str | None = None, q: str | None = None,
+    cursor: str | None = None, limit: int = 100,
+) -> tuple[Sequence[Organisation], str | None]:
+    stmt = select(Organisation).options(selectinload(Organisation.sites))
+    if type:
+        stmt = stmt.where(Organisation.type == type)
+    if q:
+        stmt = stmt.where(func.lower(Organisation.name).contains(q.lower(), autoescape=True))
+    return paginate(session, stmt, key=Organisation.id, cursor=cursor, limit=limit)
+
+
+def get_organisation(session: Session, *, actor: Principal, organisation_id: str) -> Organisation:
+    org = session.scalars(
+        select(Organisation).options(selectinload(Organisation.sites)).where(Organisation.id == organisation_id)
+    ).one_or_none()
+    if org is None:
+        raise not_found("organisation", organisation_id)
+    return org
+
+
+def _flush_or_conflict(session: Session, what: str) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise conflict(f"{what} clashes with an existing record (ODS code, CQC id or e-mail in use).") from None
+
+
+def create_organisation(session: Session, *, actor: Principal, data: schemas.OrganisationIn) -> Organisation:
+    if actor.system_id is None:
+        raise ProblemError(403, "forbidden", "Forbidden", "You do not belong to a care system.")
+    if data.place_id is not None and session.get(Place, data.place_id) is None:
+        raise ProblemError(422, "validation", "Invalid request", "Unknown place.",
+                           errors=[schemas_field_error("body.place_id", "no such place")])
+    org = Organisation(
+        system_id=actor.system_id, place_id=data.place_id, name=data.name, type=data.type,
+        ods_code=data.ods_code, cqc_location_id=data.cqc_location_id,
+    )
+    session.add(org)
+    for site in data.sites:
+        org.sites.append(Site(system_id=actor.system_id, **site.model_dump()))
+    _flush_or_conflict(session, "The organisation")
+    audit.record(session, actor=actor, action="organisation.create", record_type="organisation",
+                 record_id=org.id, record_organisation_id=org.id)
+    outbox.emit(session, topic="organisation.created", organisation_id=org.id, system_id=org.system_id,
+                record_id=org.id)
+    return org
+
+
+def update_organisation(
+    session: Session, *, actor: Principal, organisation_id: str, data: schemas.OrganisationPatch
+) -> Organisation:
+    org = get_organisation(session, actor=actor, organisation_id=organisation_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        if name == "name" and value is None:
+            continue
+        setattr(org, name, value)
+    _flush_or_conflict(session, "The organisation")
+    audit.record(session, actor=actor, action="organisation.update", record_type="organisation",
+                 record_id=org.id, record_organisation_id=org.id, detail={"fields": sorted(changes)})
+    outbox.emit(session, topic="organisation.updated", organisation_id=org.id, system_id=org.system_id,
+                record_id=org.id, payload={"fields": sorted(changes)})
+    return org
+
+
+def add_site(session: Session, *, actor: Principal, organisation_id: str, data: schemas.SiteIn) -> Site:
+    org = get_organisation(session, actor=actor, organisation_id=organisation_id)
+    site = Site(organisation_id=org.id, system_id=org.system_id, **data.model_dump())
+    session.add(site)
+    _flush_or_conflict(session, "The site")
+    audit.record(session, actor=actor, action="site.create", record_type="site", record_id=site.id,
+                 record_organisation_id=org.id)
+    outbox.emit(session, topic="site.created", organisation_id=org.id, system_id=org.system_id, record_id=site.id)
+    return site
+
+
+# Users: personal data. Every read is audited.
+
+def _visible_users_stmt(actor: Principal) -> Select[tuple[User]]:
+    # Memberships are tenant-scoped, so this join already limits users to visible organisations.
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .options(selectinload(User.memberships))
+        .distinct()
+    )
+
+
+def list_users(
+    session: Session, *, actor: Principal, cursor: str | None = None, limit: int = 100
+) -> tuple[Sequence[User], str | None]:
+    users, next_cursor = paginate(session, _visible_users_stmt(actor), key=User.id, cursor=cursor, limit=limit)
+    audit.record(session, actor=actor, action="user.list", record_type="user", record_id=None,
+                 personal_data=True, detail={"count": len(users)})
+    return users, next_cursor
+
+
+def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
+    user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
+    if user is None:
+        raise not_found("user", user_id)
+    audit.record(session, actor=actor, action="user.read", record_type="user", record_id=user.id,
+                 personal_data=True)
+    return user
+
+
+def visible_memberships(user: User, actor: Principal) -> list[Membership]:
+    return [m for m in user.memberships if m.organisation_id in actor.visible_organisation_ids]
+
+
+def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> User:
+    for i, m in enumerate(data.memberships):
+        _forbid_unless_visible(actor, m.organisation_id, f"body.memberships.{i}.organisation_id")
+        if m.role is Role.PROVIDER_SYSTEM or m.role is Role.CARER:
+            raise ProblemError(422, "validation", "Invalid request", f"Role {m.role.value} is not for staff.",
+                               errors=[schemas_field_error(f"body.memberships.{i}.role", "not a staff role")])
+    email = data.email.lower()
+    if session.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email)):
+        raise conflict("A user with this e-mail address already exists.", field="body.email")
+    user = User(email=email, display_name=data.display_name, password_hash=hash_password(data.password))
+    session.add(user)
+    session.flush()
+    for m in data.memberships:
+        org = get_organisation(session, actor=actor, organisation_id=m.organisation_id)
+        session.add(Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=m.role))
+    _flush_or_conflict(session, "The user")
+    session.refresh(user, ["memberships"])
+    audit.record(session, actor=actor, action="user.create", record_type="user", record_id=user.id,
+                 record_organisation_id=data.memberships[0].organisation_id, personal_data=True,
+                 detail={"roles": sorted({m.role.value for m in data.memberships})})
+    outbox.emit(session, topic="user.created", organisation_id=data.memberships[0].organisation_id,
+                system_id=actor.system_id, record_id=user.id)
+    return user
+
+
+def update_user(session: Session, *, actor: Principal, user_id: str, data: schemas.UserPatch) -> User:
+    user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
+    if user is None:
+        raise not_found("user", user_id)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    session.flush()
+    audit.record(session, actor=actor, action="user.update", record_type="user", record_id=user.id,
+                 personal_data=True, detail={"fields": sorted(changes)})
+    outbox.emit(session, topic="user.updated", organisation_id=actor.organisation_id,
+                system_id=actor.system_id, record_id=user.id)
+    return user

@@ -1,0 +1,40 @@
+"""Which organisations each role may see: explicit sets, never a bypass.
+
+Local roles see their own organisation. Cross-organisation roles get a set computed from
+where they sit: a discharge hub sees the providers it refers to in its care system, a
+commissioner sees its place (or the whole system, for an ICB), an inspector sees providers,
+an administrator sees its care system. A carer sees no organisation's data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from joinedup.core.permissions import Role
+from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation, OrganisationType
+
+
+def visible_organisation_ids(session: Session, *, role: Role, organisation: Organisation | None) -> frozenset[str]:
+    """Computed in a system scope by the caller (authentication), from the acting organisation."""
+    if organisation is None or role is Role.CARER:
+        return frozenset()
+    own = {organisation.id}
+    query = None
+    if role is Role.DISCHARGE_COORDINATOR:
+        query = select(Organisation.id).where(
+            Organisation.system_id == organisation.system_id, Organisation.type.in_(PROVIDER_TYPES)
+        )
+    elif role is Role.COMMISSIONER:
+        query = select(Organisation.id).where(Organisation.system_id == organisation.system_id)
+        if organisation.type is not OrganisationType.ICB and organisation.place_id is not None:
+            query = query.where(
+                or_(Organisation.place_id == organisation.place_id, Organisation.place_id.is_(None))
+            )
+    elif role is Role.INSPECTOR:
+        query = select(Organisation.id).where(Organisation.type.in_(PROVIDER_TYPES))
+    elif role is Role.SYSTEM_ADMINISTRATOR:
+        query = select(Organisation.id).where(Organisation.system_id == organisation.system_id)
+    if query is not None:
+        own.update(session.scalars(query).all())
+    return frozenset(own)

@@ -1,0 +1,126 @@
+"""The application factory: mounts each domain's api.py and views.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+
+from joinedup import __version__
+from joinedup.config import Settings, get_settings
+from joinedup.core import api as core_api
+from joinedup.core.context import RequestContext, set_request_context
+from joinedup.core.deps import route_rule
+from joinedup.core.errors import install_problem_handlers
+from joinedup.core.events import EventBus
+from joinedup.core.outbox import relay_pending
+from joinedup.core.state import AppState
+from joinedup.db.session import make_engine, make_session_factory
+from joinedup.domains.audit import api as audit_api
+from joinedup.domains.audit import views as audit_views
+from joinedup.domains.organisations import api as organisations_api
+from joinedup.domains.organisations import views as organisations_views
+from joinedup.logs import configure_logging, get_logger
+from joinedup.web import views as web_views
+from joinedup.web.render import STATIC_DIR
+
+API_PREFIX = "/api/v1"
+log = get_logger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; frame-ancestors 'none'"
+    ),
+}
+
+
+def _channel(path: str) -> str:
+    if path.startswith(API_PREFIX):
+        return "api"
+    return "fhir" if path.startswith("/fhir/") else "web"
+
+
+def unruled_routes(app: FastAPI) -> list[str]:
+    """Routes with no access rule. Deny by default: the app refuses to start with any."""
+    missing = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        rules = [route_rule(dep.call) for dep in route.dependant.dependencies]
+        if not any(rules):
+            missing.append(f"{sorted(route.methods)} {route.path}")
+    return missing
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    engine = make_engine(settings.database_url)
+    state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async def poll_outbox() -> None:
+            # Catches events written by other processes (CLI imports, workers).
+            while True:
+                await asyncio.sleep(settings.outbox_poll_seconds)
+                try:
+                    await asyncio.to_thread(relay_pending, state.session_factory, state.bus)
+                except Exception as exc:
+                    log.error("outbox_relay_failed", error_type=type(exc).__name__)
+
+        task = asyncio.create_task(poll_outbox())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        engine.dispose()
+
+    app = FastAPI(
+        title="joinedup API",
+        version=__version__,
+        description="Open API for an Integrated Care System: organisations, capacity, discharge and more. "
+        "Errors are RFC 9457 problem details (application/problem+json).",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.joinedup = state
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
+        client_ip = request.client.host if request.client else None
+        set_request_context(RequestContext(request_id=request_id, client_ip=client_ip, channel=_channel(request.url.path)))
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request_id
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.url.path.startswith(f"{API_PREFIX}/docs"):
+            del response.headers["Content-Security-Policy"]  # Swagger UI loads its own assets
+        return response
+
+    install_problem_handlers(app, html_handler=web_views.html_error)
+    app.include_router(core_api.router, prefix=API_PREFIX)
+    app.include_router(organisations_api.router, prefix=API_PREFIX)
+    app.include_router(audit_api.router, prefix=API_PREFIX)
+    app.include_router(web_views.router)
+    app.include_router(organisations_views.router)
+    app.include_router(audit_views.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+
+    missing = unruled_routes(app)
+    if missing:
+        raise RuntimeError(f"routes without an access rule: {missing}")
+    return app
