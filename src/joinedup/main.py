@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from joinedup import __version__
@@ -50,15 +50,20 @@ def _channel(path: str) -> str:
     return "fhir" if path.startswith("/fhir/") else "web"
 
 
+def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) for every API and page route, through included routers."""
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute):
+            yield ctx.path or route.path, route
+
+
 def unruled_routes(app: FastAPI) -> list[str]:
     """Routes with no access rule. Deny by default: the app refuses to start with any."""
     missing = []
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
-        rules = [route_rule(dep.call) for dep in route.dependant.dependencies]
-        if not any(rules):
-            missing.append(f"{sorted(route.methods)} {route.path}")
+    for path, route in api_routes(app):
+        if not any(route_rule(dep.call) for dep in route.dependant.dependencies):
+            missing.append(f"{sorted(route.methods)} {path}")
     return missing
 
 

@@ -7,17 +7,19 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sse_starlette.sse import EventSourceResponse
 
 from joinedup import __version__
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import StateDep, public, require
-from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError, invalid
+from joinedup.core.errors import PROBLEM_RESPONSES, invalid
 from joinedup.core.events import Event
+from joinedup.core.outbox import OutboxEvent
+from joinedup.core.state import AppState
 from joinedup.core.permissions import Permission, Role
 from joinedup.db.tenancy import Scope
 
@@ -92,6 +94,19 @@ def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
     return accepts
 
 
+def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
+    """Events a reconnecting page missed (Last-Event-ID), from the outbox table."""
+    with state.session_factory() as session:
+        session.info["scope"] = Scope.system("event replay")
+        rows = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.id > after_id, OutboxEvent.relayed_at.is_not(None))
+            .order_by(OutboxEvent.id).limit(500)
+        ).all()
+        events = [Event(id=r.id, topic=r.topic, organisation_id=r.organisation_id, system_id=r.system_id,
+                        record_id=r.record_id, payload=dict(r.payload), created_at=r.created_at) for r in rows]
+    return [e for e in events if accepts(e)]
+
+
 @router.get(
     "/events",
     tags=["platform"],
@@ -101,22 +116,41 @@ def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
 async def events(
     actor: Listener, state: StateDep, request: Request,
     topic: Annotated[list[str] | None, Query(description="Topic or topic prefix, e.g. organisation")] = None,
+    max_seconds: Annotated[float | None, Query(ge=0, le=3600, description="Close the stream after this long")] = None,
+    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
 ) -> EventSourceResponse:
-    """Server-sent events for changes to organisations the caller may see. Payloads carry ids only."""
+    """Server-sent events for changes to organisations the caller may see. Payloads carry ids only.
+
+    A client that reconnects with Last-Event-ID first gets the events it missed.
+    """
     topics = frozenset(topic or [])
     if any(len(t) > 80 for t in topics):
-        raise ProblemError(422, "validation", "Invalid request", "A topic is longer than 80 characters.")
-    sub = state.bus.subscribe(event_filter(actor, topics))
+        raise invalid("query.topic", "A topic is at most 80 characters.")
+    accepts = event_filter(actor, topics)
+    sub = state.bus.subscribe(accepts)
+    missed = await asyncio.to_thread(_replay, state, accepts, last_event_id) if last_event_id is not None else []
+    deadline = None if max_seconds is None else asyncio.get_running_loop().time() + max_seconds
+
+    def message(event: Event) -> dict[str, str]:
+        return {"event": event.topic, "id": str(event.id), "data": json.dumps(event.as_json())}
 
     async def stream() -> AsyncIterator[dict[str, str]]:
         try:
             yield {"event": "ready", "data": "{}"}
+            seen = 0
+            for event in missed:
+                seen = event.id
+                yield message(event)
             while not await request.is_disconnected():
+                remaining = 15.0 if deadline is None else deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
                 try:
-                    event = await asyncio.wait_for(sub.queue.get(), timeout=15)
+                    event = await asyncio.wait_for(sub.queue.get(), timeout=min(remaining, 15.0))
                 except TimeoutError:
                     continue
-                yield {"event": event.topic, "id": str(event.id), "data": json.dumps(event.as_json())}
+                if event.id > seen:
+                    yield message(event)
         finally:
             state.bus.unsubscribe(sub)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
+from joinedup.core.auth.secrets import constant_time_equal
 from joinedup.core.errors import ProblemError
 from joinedup.core.outbox import relay_pending
 from joinedup.core.permissions import Permission
@@ -21,6 +22,7 @@ from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
 
 SESSION_COOKIE = "jup_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_RULE = "public"
 
 
@@ -78,10 +80,25 @@ def require(permission: Permission, *, write: bool = False) -> Callable[..., Pri
             raise ProblemError(403, "forbidden", "Forbidden", f"Your role may not {permission.value}.")
         if write and not principal.can_write:
             raise ProblemError(403, "forbidden", "Forbidden", "This credential is read-only.")
+        _check_cookie_csrf(request, principal)
         return principal
 
     dependency.__joinedup_rule__ = permission.value  # type: ignore[attr-defined]
     return dependency
+
+
+def _check_cookie_csrf(request: Request, principal: Principal) -> None:
+    """A browser session calling the JSON API must echo its CSRF token in X-CSRF-Token.
+
+    Machine credentials are sent explicitly, so cross-site requests cannot ride on them; forms
+    on pages check their own hidden field.
+    """
+    if principal.kind != "user" or request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+        return
+    expected = getattr(request.state, "csrf_token", None)
+    sent = request.headers.get("x-csrf-token")
+    if not expected or not sent or not constant_time_equal(expected, sent):
+        raise ProblemError(403, "csrf", "CSRF token missing", "Send the session's CSRF token in the X-CSRF-Token header.")
 
 
 def public() -> Callable[..., Principal | None]:

@@ -47,13 +47,10 @@ class TenantScoped:
     __tenant_column__: ClassVar[str] = "organisation_id"
 
 
-def _tenant_criteria(scope_ids: frozenset[str]) -> Any:
-    ids = tuple(scope_ids)
+def _tenant_models() -> list[Any]:
+    from joinedup.db.base import Base
 
-    def criteria(cls: Any) -> Any:
-        return getattr(cls, cls.__tenant_column__).in_(ids)
-
-    return criteria
+    return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)]
 
 
 def install_tenancy(factory: sessionmaker[Session]) -> None:
@@ -66,12 +63,13 @@ def install_tenancy(factory: sessionmaker[Session]) -> None:
             raise TenancyError("query without a tenancy scope; set session.info['scope']")
         if scope.organisation_ids is None:
             return
+        ids = sorted(scope.organisation_ids)
+        # One plain criterion per tenant table: no lambda caching that could leak one
+        # caller's organisation set into another's query.
         state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped,
-                _tenant_criteria(scope.organisation_ids),
-                include_aliases=True,
-                track_closure_variables=False,
+            *(
+                with_loader_criteria(model, getattr(model, model.__tenant_column__).in_(ids), include_aliases=True)
+                for model in _tenant_models()
             )
         )
 

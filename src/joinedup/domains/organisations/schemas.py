@@ -5,21 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from joinedup.core.auth.models import AccessLevel
 from joinedup.core.permissions import Role
 from joinedup.domains.organisations.models import OrganisationType
+from joinedup.geo.postcodes import normalise_postcode
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 OdsCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{3,12}$")]
 CqcLocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1-[0-9]{6,12}$")]
-Postcode = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$"
-    ),
-]
+Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
 
 
 class Strict(BaseModel):

@@ -14,9 +14,10 @@ import random
 import time
 
 from .problem import Problem
+from .insertion import candidates, pair_candidates
 from .schedule import Evaluation, evaluate
 
-TOP_K = 6  # insertion positions fully evaluated per carer set, after travel pre-ranking
+TOP_K = 6  # insertion options timed exactly, after ranking by the fast estimate
 
 
 class Layer:
@@ -72,32 +73,6 @@ class Layer:
                 self.routes[k].insert(best[1], -b - 1)
 
     # -- insertion ----------------------------------------------------------------------
-    def _travel_candidates(self, s: int, exclude: int = -1) -> list[tuple[float, int, int]]:
-        """(travel delta, carer, position) for every feasible-looking position."""
-        p = self.p
-        out: list[tuple[float, int, int]] = []
-        loc = p.loc[s]
-        late_slack = 0.0 if p.instance.objective.lateness_is_hard else 120.0
-        starts = self.current.start
-        for k in p.eligible[s]:
-            if k == exclude:
-                continue
-            travel = p.travel[k]
-            route = self.routes[k]
-            prev = p.start_loc[k]
-            prev_end = p.shift_start[k]
-            for pos in range(len(route) + 1):
-                nxt_item = next((i for i in route[pos:] if i >= 0), None)
-                nxt = p.end_loc[k] if nxt_item is None else p.loc[nxt_item]
-                if prev_end + travel[prev][loc] <= p.tw_end[s] + late_slack:
-                    delta = travel[prev][loc] + travel[loc][nxt] - travel[prev][nxt]
-                    out.append((delta, k, pos))
-                if pos < len(route) and route[pos] >= 0:
-                    prev = p.loc[route[pos]]
-                    prev_end = starts.get(route[pos], prev_end) + p.duration[route[pos]]
-        out.sort(key=lambda c: c[0])
-        return out
-
     def _apply(self, moves: list[tuple[int, int, int]]) -> None:
         for s, k, pos in moves:
             route = self.routes[k]
@@ -118,21 +93,18 @@ class Layer:
         p = self.p
         partner = p.partner[s]
         best: tuple[float, list[tuple[int, int, int]]] | None = None
+        shortlist: list[list[tuple[int, int, int]]]
         if partner < 0:
-            for _d, k, pos in self._travel_candidates(s)[:TOP_K]:
-                cost = self._try([(s, k, pos)])
-                if best is None or cost < best[0]:
-                    best = (cost, [(s, k, pos)])
+            shortlist = [[(s, k, pos)] for _c, k, pos, _t in candidates(p, self.routes, self.current, s, TOP_K)]
         else:
-            cand_a = self._travel_candidates(s)[: TOP_K - 2]
-            cand_b = self._travel_candidates(partner)[: TOP_K - 2]
-            for _da, ka, pa in cand_a:
-                for _db, kb, pb in cand_b:
-                    if ka == kb:
-                        continue
-                    cost = self._try([(s, ka, pa), (partner, kb, pb)])
-                    if best is None or cost < best[0]:
-                        best = (cost, [(s, ka, pa), (partner, kb, pb)])
+            a, b = (s, partner) if p.sync_pairs_of[s][0] == s else (partner, s)
+            _a, _b, lo, hi = p.sync_pairs_of[s]
+            pairs = pair_candidates(p, self.routes, self.current, a, b, lo, hi, TOP_K)
+            shortlist = [[(a, ka, pa), (b, kb, pb)] for _c, (ka, pa), (kb, pb) in pairs[:TOP_K]]
+        for moves in shortlist:
+            cost = self._try(moves)
+            if best is None or cost < best[0]:
+                best = (cost, moves)
         if best is None:
             return False
         before = self.current.cost

@@ -31,6 +31,7 @@ class Problem:
     partner: list[int] = field(default_factory=list)  # other slot of a double-up, or -1
     # (first slot, second slot, min gap, max gap): start[b] - start[a] in [lo, hi]
     sync_pairs: list[tuple[int, int, float, float]] = field(default_factory=list)
+    sync_pairs_of: dict[int, tuple[int, int, float, float]] = field(default_factory=dict)
     unassignable: dict[int, str] = field(default_factory=dict)
     # per carer
     travel: list[list[list[float]]] = field(default_factory=list)
@@ -107,6 +108,7 @@ def build_problem(instance: Instance) -> Problem:
                 lo, hi = (0.0, 0.0) if visit.sync.kind == "simultaneous" else (
                     visit.sync.min_gap, visit.sync.max_gap)
                 p.sync_pairs.append((a, b, lo, hi))
+                p.sync_pairs_of[a] = p.sync_pairs_of[b] = (a, b, lo, hi)
                 _check_double_up(p, a, b)
     return p
 

@@ -1,0 +1,156 @@
+"""Every route, every role: the expected matrix is written out here by hand, so a new route
+without a rule (or a rule that drifts) fails this suite."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from joinedup.core.auth.models import AccessLevel
+from joinedup.core.auth.principal import Principal
+from joinedup.core.permissions import Role
+from joinedup.db.tenancy import Scope
+from joinedup.domains.organisations import credentials, schemas
+from joinedup.main import api_routes
+
+ANON, CARER, MACHINE = "anonymous", "nora_nobody", "machine"
+DC, PM, CW, CL, COM, INS, ADM = (
+    "dan_discharge", "pam_provider", "cara_careworker", "cleo_clinician", "colin_commissioner",
+    "ivy_inspector", "alice_admin",
+)
+STAFF = {DC, PM, CW, CL, COM, INS, ADM}
+EVERYONE = STAFF | {ANON, CARER, MACHINE}
+CALLERS = sorted(EVERYONE)
+
+READ_ORGS = STAFF | {MACHINE}
+LISTEN = {DC, PM, CL, COM, INS, ADM, MACHINE}
+SIGNED_IN_PEOPLE = STAFF | {CARER}
+
+EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("GET", "/api/v1/health"): EVERYONE,
+    ("GET", "/api/v1/me"): SIGNED_IN_PEOPLE,
+    ("POST", "/api/v1/oauth/token"): EVERYONE,
+    ("GET", "/api/v1/events"): LISTEN,
+    ("GET", "/api/v1/care-systems"): READ_ORGS,
+    ("GET", "/api/v1/places"): READ_ORGS,
+    ("GET", "/api/v1/organisations"): READ_ORGS,
+    ("POST", "/api/v1/organisations"): {ADM},
+    ("GET", "/api/v1/organisations/{organisation_id}"): READ_ORGS,
+    ("PATCH", "/api/v1/organisations/{organisation_id}"): {ADM},
+    ("POST", "/api/v1/organisations/{organisation_id}/sites"): {ADM},
+    ("GET", "/api/v1/users"): {ADM},
+    ("POST", "/api/v1/users"): {ADM},
+    ("GET", "/api/v1/users/{user_id}"): {ADM},
+    ("PATCH", "/api/v1/users/{user_id}"): {ADM},
+    ("GET", "/api/v1/organisations/{organisation_id}/api-keys"): {PM, ADM},
+    ("POST", "/api/v1/organisations/{organisation_id}/api-keys"): {PM, ADM},
+    ("DELETE", "/api/v1/organisations/{organisation_id}/api-keys/{key_id}"): {PM, ADM},
+    ("GET", "/api/v1/organisations/{organisation_id}/oauth-clients"): {PM, ADM},
+    ("POST", "/api/v1/organisations/{organisation_id}/oauth-clients"): {PM, ADM},
+    ("DELETE", "/api/v1/organisations/{organisation_id}/oauth-clients/{client_row_id}"): {PM, ADM},
+    ("GET", "/api/v1/audit-events"): {ADM},
+    ("GET", "/api/v1/audit-events.csv"): {ADM},
+    # pages
+    ("GET", "/login"): EVERYONE,
+    ("POST", "/login"): EVERYONE,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/"): SIGNED_IN_PEOPLE,
+    ("GET", "/about/data"): EVERYONE,
+    ("GET", "/organisations"): READ_ORGS,
+    ("GET", "/organisations/new"): {ADM},
+    ("POST", "/organisations/new"): {ADM},
+    ("GET", "/organisations/{organisation_id}"): READ_ORGS,
+    ("GET", "/users"): {ADM},
+    ("GET", "/users/new"): {ADM},
+    ("POST", "/users/new"): {ADM},
+    ("GET", "/audit"): {ADM},
+}
+
+STREAMING = {("GET", "/api/v1/events")}
+
+
+def app_routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {(m, path) for path, route in api_routes(app) for m in route.methods}
+
+
+def test_every_route_has_an_expected_rule(app) -> None:
+    routes = app_routes(app)
+    assert routes - EXPECTED.keys() == set(), "routes missing from the authorisation matrix"
+    assert EXPECTED.keys() - routes == set(), "matrix names routes the app no longer has"
+
+
+@pytest.fixture
+def callers(client_as, anon, app, world, session_factory):  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    clients = {name: client_as(name) for name in STAFF | {CARER}}
+    clients[ANON] = anon
+    with session_factory() as session:
+        session.info["scope"] = Scope.system("test setup")
+        actor = Principal(kind="user", actor_id=world.users[PM].id, role=Role.PROVIDER_MANAGER,
+                          organisation_id=world.org_id("care_home_a"), system_id=world.system_id,
+                          visible_organisation_ids=frozenset({world.org_id("care_home_a")}))
+        _, key = credentials.create_api_key(session, actor=actor, organisation_id=world.org_id("care_home_a"),
+                                            data=schemas.CredentialIn(name="matrix", access=AccessLevel.READ_WRITE))
+        session.commit()
+    machine = TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key})
+    machine.__enter__()
+    clients[MACHINE] = machine
+    yield clients
+    machine.__exit__(None, None, None)
+
+
+HOME_ORG = {DC: "trust", PM: "care_home_a", CW: "homecare", CL: "community", COM: "council", INS: "regulator",
+            ADM: "icb", MACHINE: "care_home_a", ANON: "icb", CARER: "icb"}
+
+
+def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-def]
+    user = world.users.get(caller) or world.users[ADM]
+    return (template.replace("{organisation_id}", world.org_id(HOME_ORG[caller]))
+            .replace("{user_id}", user.id).replace("{key_id}", "no-such-key").replace("{client_row_id}", "no-such-client"))
+
+
+def _form_token(client) -> str:  # type: ignore[no-untyped-def]
+    token = client.headers.get("X-CSRF-Token")
+    if token:
+        return str(token)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    return match.group(1) if match else ""
+
+
+def _call(client, method: str, path: str, streaming: bool) -> int:  # type: ignore[no-untyped-def]
+    if streaming:
+        with client.stream(method, path, params={"max_seconds": 0}) as response:
+            return int(response.status_code)
+    kwargs: dict[str, object] = {}
+    if method in {"POST", "PATCH", "PUT"}:
+        if path.startswith("/api/"):
+            kwargs["json"] = {}
+        else:  # a real form post carries its CSRF token; authorisation is what is tested here
+            kwargs["data"] = {"csrf_token": _form_token(client)}
+    return int(client.request(method, path, follow_redirects=False, **kwargs).status_code)
+
+
+def _order(item: tuple[tuple[str, str], set[str]]) -> tuple[bool, str, str]:
+    (method, path), _ = item
+    return (path == "/logout", method, path)  # signing out last keeps the session for the rest
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_each_role_gets_exactly_the_routes_the_matrix_allows(app, callers, world, caller: str) -> None:
+    wrong: list[str] = []
+    for (method, template), allowed in sorted(EXPECTED.items(), key=_order):
+        path = _path(template, caller, world)
+        status = _call(callers[caller], method, path, (method, template) in STREAMING)
+        page = not path.startswith("/api/")
+        denied_anon = status == 303 if page else status == 401
+        if status >= 500:
+            wrong.append(f"{method} {template}: {status}")
+        elif caller in allowed and (status == 403 or (status == 401 and template != "/login")):
+            wrong.append(f"{method} {template}: refused ({status}) but should be allowed")
+        elif caller not in allowed and caller == ANON and not denied_anon:
+            wrong.append(f"{method} {template}: anonymous got {status}")
+        elif caller not in allowed and caller != ANON and status != 403:
+            wrong.append(f"{method} {template}: allowed ({status}) but should be refused")
+    assert wrong == []
