@@ -11,7 +11,7 @@ from .roster import BreakTaken, CarerRoute, Roster, Stop, Unassigned
 from .routing_core import ProgressFn, solve_routes
 from .schedule import Evaluation
 
-LAYER_SHARE = float(__import__("os").environ.get("JU_SHARE", "0.6"))  # share of the time limit given to the layer when it has work to do
+LAYER_SHARE = 0.6  # share of the time limit given to the layer when it has work to do
 
 
 def needs_layer(p: Problem) -> bool:

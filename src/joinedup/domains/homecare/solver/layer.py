@@ -128,12 +128,18 @@ class Layer:
 
     # -- repair -------------------------------------------------------------------------
     def repair(self) -> None:
-        """Remove the visits whose removal helps most until the routes are feasible."""
+        """Remove visits until the routes can be timed and keep every hard rule."""
+        p = self.p
+        if not self.current.timeable:
+            # sync rules form a cycle: drop the double-ups, fill() puts them back one by one
+            self._remove([s for a, b, _lo, _hi in p.sync_pairs for s in (a, b)])
+            self.current = self.evaluate()
         while not self.current.feasible:
-            placed = [s for r in self.routes for s in r if s >= 0]
+            bad_routes = [k for k, ex in enumerate(self.current.route_excess) if ex > 1e-6]
+            suspects = [s for k in bad_routes for s in self.routes[k] if s >= 0]
             best: tuple[float, list[int]] | None = None
-            for s in placed:
-                group = [s] if self.p.partner[s] < 0 else [s, self.p.partner[s]]
+            for s in suspects:
+                group = [s] if p.partner[s] < 0 else [s, p.partner[s]]
                 saved = [list(r) for r in self.routes]
                 self._remove(group)
                 cost = self.evaluate().cost
@@ -145,9 +151,6 @@ class Layer:
             if best is None:
                 break
             self._remove(best[1])
-            for k in range(self.p.n_carers):
-                if self.p.carer_breaks[k] and not any(i < 0 for i in self.routes[k]):
-                    self._place_breaks(k)
             self.current = self.evaluate()
 
     def fill(self) -> None:
@@ -195,6 +198,7 @@ class Layer:
             self.current = self.evaluate()
             order = [s for s in removed if self.p.partner[s] < 0 or s < self.p.partner[s]]
             self.rng.shuffle(order)
+            order += [s for s in self.unassigned if s not in removed][:2]
             for s in order:
                 if s in self.unassigned:
                     self.insert(s)

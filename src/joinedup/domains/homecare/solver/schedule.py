@@ -32,6 +32,7 @@ class Evaluation:
     break_start: dict[int, float]  # break -> start
     departure: list[float]
     back: list[float]
+    route_excess: list[float]  # hard-rule excess attributed to each route
 
     @property
     def feasible(self) -> bool:
@@ -104,45 +105,46 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
             break
     else:
         timeable = False
-    hard = 0.0
     travel_total = 0.0
     departure = [0.0] * len(routes)
+    excess = [0.0] * len(routes)
     non_usual = 0
     distinct: dict[int, set[int]] = {}
+    total_late = 0.0
+    max_late = 0.0
     for k, route in enumerate(routes):
-        if not route:
-            continue
-        travel_total += route_travel(p, k, route)
         first = next((i for i in route if i >= 0), None)
         if first is None:
             continue
+        travel_total += route_travel(p, k, route)
         departure[k] = start[first] - p.travel[k][p.start_loc[k]][p.loc[first]]
-        hard += max(0.0, back[k] - p.shift_end[k])
-        hard += max(0.0, back[k] - departure[k] - p.max_work[k])
+        ex = max(0.0, back[k] - p.shift_end[k]) + max(0.0, back[k] - departure[k] - p.max_work[k])
         load = 0
         for item in route:
             if item < 0:
                 _, _, latest, dur = p.breaks[-item - 1]
-                hard += max(0.0, break_start[-item - 1] + dur - latest)
+                ex += max(0.0, break_start[-item - 1] + dur - latest)
                 continue
             load += p.demand[item]
             if p.familiar[item] and k not in p.familiar[item]:
                 non_usual += 1
             distinct.setdefault(p.recipient[item], set()).add(k)
-        hard += max(0, load - p.capacity[k])
+            late = start[item] - p.tw_end[item]
+            if late > 1e-9:
+                total_late += late
+                max_late = max(max_late, late)
+                if obj.lateness_is_hard:
+                    ex += late
+        ex += max(0, load - p.capacity[k])
         # every break of a working carer must be taken
-        hard += HARD_PENALTY * sum(1 for b in p.carer_breaks[k] if b not in break_start)
+        ex += HARD_PENALTY * sum(1 for b in p.carer_breaks[k] if b not in break_start)
+        excess[k] = ex
     for r, carers in distinct.items():
-        hard += max(0, len(carers) - p.max_distinct[r]) * HARD_PENALTY
-    total_late = 0.0
-    max_late = 0.0
-    for slot, s in start.items():
-        late = s - p.tw_end[slot]
-        if late > 1e-9:
-            total_late += late
-            max_late = max(max_late, late)
+        over = max(0, len(carers) - p.max_distinct[r]) * HARD_PENALTY
+        for k in carers:
+            excess[k] += over / len(carers)
+    hard = sum(excess)
     if obj.lateness_is_hard:
-        hard += total_late
         soft_late = 0.0
     else:
         soft_late = obj.total_lateness * total_late + obj.max_lateness * max_late
@@ -158,4 +160,5 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
         cost=cost, travel=travel_total, total_late=total_late, max_late=max_late,
         non_usual=non_usual, unassigned=unassigned, hard_excess=hard, timeable=timeable,
         start=start, break_start=break_start, departure=departure, back=back,
+        route_excess=excess,
     )

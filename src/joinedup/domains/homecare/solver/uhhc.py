@@ -137,13 +137,14 @@ def _service_label(instance: Instance, visit_id: str, index: int) -> tuple[str, 
 
 
 def write_uhhc_solution(instance: Instance, roster: Roster) -> dict[str, Any]:
-    """Roster -> UHHC solution dict (depot departure, visits, depot arrival)."""
+    """Roster -> UHHC solution dict (the visits of each caregiver, in order)."""
     owners = instance.visit_owner()
     routes: list[dict[str, Any]] = []
     for route in roster.routes:
         if not route.stops:
             continue
-        locations: list[dict[str, Any]] = [{"departing_time": route.departure, "depot": "d"}]
+        # visits only: UHHC tools rebuild the depot legs from the distances
+        locations: list[dict[str, Any]] = []
         for stop in route.stops:
             recipient, visit = owners[stop.visit_id]
             locations.append(
@@ -155,7 +156,6 @@ def write_uhhc_solution(instance: Instance, roster: Roster) -> dict[str, Any]:
                     "end_service_time": stop.end,
                 }
             )
-        locations.append({"arrival_time": route.return_time, "depot": "d"})
         routes.append({"caregiver_id": route.carer_id, "locations": locations})
     return {"instance": instance.name, "routes": routes}
 
