@@ -13,7 +13,13 @@ from sqlalchemy.orm import Session
 from joinedup.core.auth.secrets import hash_password
 from joinedup.core.permissions import Role
 from joinedup.domains.organisations.models import (
-    CareSystem, Membership, Organisation, OrganisationType, Place, Site, User,
+    CareSystem,
+    Membership,
+    Organisation,
+    OrganisationType,
+    Place,
+    Site,
+    User,
 )
 
 PASSWORD = "correct horse battery staple"
@@ -76,15 +82,25 @@ def build_world(session: Session) -> World:
         "other_care_home": (other.id, None, OrganisationType.CARE_HOME_PROVIDER, None),
     }
     for i, (key, (sid, pid, otype, ods)) in enumerate(specs.items()):
-        org = Organisation(system_id=sid, place_id=pid, name=f"{key.replace('_', ' ').title()}", type=otype,
-                           ods_code=ods, cqc_location_id=f"1-{100000000 + i}" if otype is OrganisationType.CARE_HOME_PROVIDER else None)
+        org = Organisation(
+            system_id=sid,
+            place_id=pid,
+            name=f"{key.replace('_', ' ').title()}",
+            type=otype,
+            ods_code=ods,
+            cqc_location_id=f"1-{100000000 + i}" if otype is OrganisationType.CARE_HOME_PROVIDER else None,
+        )
         org.sites.append(Site(system_id=sid, name=f"{key} site", postcode="M41 5BU", latitude=53.44, longitude=-2.36))
         session.add(org)
         world.orgs[key] = org
     session.flush()
     for persona, (org_key, role) in PERSONAS.items():
-        user = User(email=f"{persona}@example.test", display_name=persona.replace("_", " ").title(),
-                    password_hash=password_hash(), is_carer_account=org_key is None)
+        user = User(
+            email=f"{persona}@example.test",
+            display_name=persona.replace("_", " ").title(),
+            password_hash=password_hash(),
+            is_carer_account=org_key is None,
+        )
         session.add(user)
         session.flush()
         if org_key is not None and role is not None:

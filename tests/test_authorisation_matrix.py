@@ -16,8 +16,13 @@ from joinedup.main import api_routes
 
 ANON, CARER, MACHINE = "anonymous", "nora_nobody", "machine"
 DC, PM, CW, CL, COM, INS, ADM = (
-    "dan_discharge", "pam_provider", "cara_careworker", "cleo_clinician", "colin_commissioner",
-    "ivy_inspector", "alice_admin",
+    "dan_discharge",
+    "pam_provider",
+    "cara_careworker",
+    "cleo_clinician",
+    "colin_commissioner",
+    "ivy_inspector",
+    "alice_admin",
 )
 STAFF = {DC, PM, CW, CL, COM, INS, ADM}
 EVERYONE = STAFF | {ANON, CARER, MACHINE}
@@ -88,11 +93,20 @@ def callers(client_as, anon, app, world, session_factory):  # type: ignore[no-un
     clients[ANON] = anon
     with session_factory() as session:
         session.info["scope"] = Scope.system("test setup")
-        actor = Principal(kind="user", actor_id=world.users[PM].id, role=Role.PROVIDER_MANAGER,
-                          organisation_id=world.org_id("care_home_a"), system_id=world.system_id,
-                          visible_organisation_ids=frozenset({world.org_id("care_home_a")}))
-        _, key = credentials.create_api_key(session, actor=actor, organisation_id=world.org_id("care_home_a"),
-                                            data=schemas.CredentialIn(name="matrix", access=AccessLevel.READ_WRITE))
+        actor = Principal(
+            kind="user",
+            actor_id=world.users[PM].id,
+            role=Role.PROVIDER_MANAGER,
+            organisation_id=world.org_id("care_home_a"),
+            system_id=world.system_id,
+            visible_organisation_ids=frozenset({world.org_id("care_home_a")}),
+        )
+        _, key = credentials.create_api_key(
+            session,
+            actor=actor,
+            organisation_id=world.org_id("care_home_a"),
+            data=schemas.CredentialIn(name="matrix", access=AccessLevel.READ_WRITE),
+        )
         session.commit()
     machine = TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key})
     machine.__enter__()
@@ -101,14 +115,28 @@ def callers(client_as, anon, app, world, session_factory):  # type: ignore[no-un
     machine.__exit__(None, None, None)
 
 
-HOME_ORG = {DC: "trust", PM: "care_home_a", CW: "homecare", CL: "community", COM: "council", INS: "regulator",
-            ADM: "icb", MACHINE: "care_home_a", ANON: "icb", CARER: "icb"}
+HOME_ORG = {
+    DC: "trust",
+    PM: "care_home_a",
+    CW: "homecare",
+    CL: "community",
+    COM: "council",
+    INS: "regulator",
+    ADM: "icb",
+    MACHINE: "care_home_a",
+    ANON: "icb",
+    CARER: "icb",
+}
 
 
 def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-def]
     user = world.users.get(caller) or world.users[ADM]
-    return (template.replace("{organisation_id}", world.org_id(HOME_ORG[caller]))
-            .replace("{user_id}", user.id).replace("{key_id}", "no-such-key").replace("{client_row_id}", "no-such-client"))
+    return (
+        template.replace("{organisation_id}", world.org_id(HOME_ORG[caller]))
+        .replace("{user_id}", user.id)
+        .replace("{key_id}", "no-such-key")
+        .replace("{client_row_id}", "no-such-client")
+    )
 
 
 def _form_token(client) -> str:  # type: ignore[no-untyped-def]

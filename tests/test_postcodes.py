@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 from joinedup.geo.postcodes import normalise_postcode
 
 
-@pytest.mark.parametrize(("raw", "canonical"), [("m41 5bu", "M41 5BU"), ("WA156SQ", "WA15 6SQ"), (" m15  4ab ", "M15 4AB"), ("EC1A1BB", "EC1A 1BB")])
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [("m41 5bu", "M41 5BU"), ("WA156SQ", "WA15 6SQ"), (" m15  4ab ", "M15 4AB"), ("EC1A1BB", "EC1A 1BB")],
+)
 def test_postcodes_are_normalised(raw: str, canonical: str) -> None:
     assert normalise_postcode(raw) == canonical
 

@@ -38,7 +38,11 @@ def migrate() -> None:
 
 
 @app.command()
-def seed(demo_users: Annotated[bool, typer.Option("--demo-users/--no-demo-users", help="Also add one demo sign-in per role (development only)")] = False) -> None:
+def seed(
+    demo_users: Annotated[
+        bool, typer.Option("--demo-users/--no-demo-users", help="Also add one demo sign-in per role (development only)")
+    ] = False,
+) -> None:
     """Load Trafford's real organisations (care homes, GP practices, trust, council, ICB)."""
     from joinedup.demo.seed import describe, seed_demo_users, seed_trafford
 
@@ -85,8 +89,11 @@ def create_admin(
     settings = _settings()
     factory = make_session_factory(make_engine(settings.database_url))
     with scoped_session(factory, Scope.system("cli create-admin")) as session:
-        org = session.scalars(select(Organisation).where(
-            Organisation.ods_code == ods_code.upper(), Organisation.type == OrganisationType.ICB)).first()
+        org = session.scalars(
+            select(Organisation).where(
+                Organisation.ods_code == ods_code.upper(), Organisation.type == OrganisationType.ICB
+            )
+        ).first()
         if org is None:
             console.print(f"[red]ods-code:[/red] no ICB with ODS code {ods_code!r}; run `joinedup seed` first")
             raise typer.Exit(2)
@@ -96,8 +103,9 @@ def create_admin(
         user = User(email=email.lower(), display_name=name, password_hash=hash_password(password))
         session.add(user)
         session.flush()
-        session.add(Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id,
-                               role=Role.SYSTEM_ADMINISTRATOR))
+        session.add(
+            Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=Role.SYSTEM_ADMINISTRATOR)
+        )
     console.print(f"Administrator created for {org.name}.")
 
 

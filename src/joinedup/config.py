@@ -35,9 +35,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
-        if self.environment != "development" and (
-            self.secret_key in KNOWN_UNSAFE_SECRETS or len(self.secret_key) < 32
-        ):
+        if self.environment != "development" and (self.secret_key in KNOWN_UNSAFE_SECRETS or len(self.secret_key) < 32):
             raise ValueError(
                 "JOINEDUP_SECRET_KEY must be a random value of at least 32 characters "
                 f"outside development (environment={self.environment!r}); "

@@ -15,17 +15,29 @@ import structlog
 
 PERSONAL_KEYS = frozenset(
     {
-        "email", "name", "full_name", "display_name", "nhs_number", "password", "postcode",
-        "address", "date_of_birth", "phone", "telephone", "token", "api_key", "secret",
-        "client_secret", "authorization", "cookie",
+        "email",
+        "name",
+        "full_name",
+        "display_name",
+        "nhs_number",
+        "password",
+        "postcode",
+        "address",
+        "date_of_birth",
+        "phone",
+        "telephone",
+        "token",
+        "api_key",
+        "secret",
+        "client_secret",
+        "authorization",
+        "cookie",
     }
 )
 REDACTED = "[redacted]"
 
 
-def redact_personal_data(
-    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
+def redact_personal_data(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if key.lower() in PERSONAL_KEYS:
             event_dict[key] = REDACTED
@@ -33,9 +45,7 @@ def redact_personal_data(
 
 
 def configure_logging(*, level: str = "INFO", json: bool = False) -> None:
-    renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

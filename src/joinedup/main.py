@@ -63,7 +63,7 @@ def unruled_routes(app: FastAPI) -> list[str]:
     missing = []
     for path, route in api_routes(app):
         if not any(route_rule(dep.call) for dep in route.dependant.dependencies):
-            missing.append(f"{sorted(route.methods)} {path}")
+            missing.append(f"{sorted(route.methods or ())} {path}")
     return missing
 
 
@@ -107,7 +107,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
         client_ip = request.client.host if request.client else None
-        set_request_context(RequestContext(request_id=request_id, client_ip=client_ip, channel=_channel(request.url.path)))
+        set_request_context(
+            RequestContext(request_id=request_id, client_ip=client_ip, channel=_channel(request.url.path))
+        )
         response = await call_next(request)
         response.headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():

@@ -23,8 +23,11 @@ def _audit_rows(session_factory, **where: str) -> list[AuditEvent]:  # type: ign
 
 
 def test_a_change_writes_its_audit_row_with_who_for_whom_what_and_from_where(client_as, world, session_factory) -> None:
-    r = client_as("alice_admin").post("/api/v1/organisations", json={"name": "Sunrise House", "type": "care_home_provider"},
-                                      headers={"X-Request-Id": "req-123"})
+    r = client_as("alice_admin").post(
+        "/api/v1/organisations",
+        json={"name": "Sunrise House", "type": "care_home_provider"},
+        headers={"X-Request-Id": "req-123"},
+    )
     assert r.status_code == 201
     (row,) = _audit_rows(session_factory, action="organisation.create")
     assert row.actor_id == world.users["alice_admin"].id
@@ -43,15 +46,22 @@ def test_reading_a_person_is_audited_as_personal_data(client_as, world, session_
 
 def test_a_failed_write_leaves_neither_record_nor_audit_row(client_as, world, session_factory) -> None:
     admin = client_as("alice_admin")
-    body = {"email": "new.person@nhs.net", "display_name": "New Person", "password": "a long enough password",
-            "memberships": [{"organisation_id": world.org_id("trust"), "role": "clinician"},
-                            {"organisation_id": world.org_id("other_icb"), "role": "clinician"}]}
+    body = {
+        "email": "new.person@nhs.net",
+        "display_name": "New Person",
+        "password": "a long enough password",
+        "memberships": [
+            {"organisation_id": world.org_id("trust"), "role": "clinician"},
+            {"organisation_id": world.org_id("other_icb"), "role": "clinician"},
+        ],
+    }
     r = admin.post("/api/v1/users", json=body)
     assert r.status_code == 403
     assert r.json()["errors"][0]["field"] == "body.memberships.1.organisation_id"
     assert _audit_rows(session_factory, action="user.create") == []
     assert admin.get("/api/v1/users").json()["items"] and all(
-        u["email"] != "new.person@nhs.net" for u in admin.get("/api/v1/users").json()["items"])
+        u["email"] != "new.person@nhs.net" for u in admin.get("/api/v1/users").json()["items"]
+    )
 
 
 def test_audit_rows_cannot_be_changed_or_deleted_even_with_raw_sql(client_as, session_factory) -> None:
@@ -83,7 +93,9 @@ def test_administrator_searches_the_audit_log_newest_first(client_as, world) -> 
     assert r.status_code == 200
     first = r.json()
     assert [e["record_id"] for e in first["items"]] == [world.users["pam_provider"].id]
-    second = admin.get("/api/v1/audit-events", params={"action": "user.read", "limit": 1, "cursor": first["next_cursor"]}).json()
+    second = admin.get(
+        "/api/v1/audit-events", params={"action": "user.read", "limit": 1, "cursor": first["next_cursor"]}
+    ).json()
     assert [e["record_id"] for e in second["items"]] == [world.users["dan_discharge"].id]
     prefix = admin.get("/api/v1/audit-events", params={"action": "user."}).json()["items"]
     assert {e["action"] for e in prefix} == {"user.read"}
@@ -91,7 +103,9 @@ def test_administrator_searches_the_audit_log_newest_first(client_as, world) -> 
 
 def test_administrators_of_another_system_do_not_see_this_systems_audit(client_as) -> None:
     client_as("alice_admin").get("/api/v1/users")
-    assert client_as("otto_other_admin").get("/api/v1/audit-events", params={"action": "user.list"}).json()["items"] == []
+    assert (
+        client_as("otto_other_admin").get("/api/v1/audit-events", params={"action": "user.list"}).json()["items"] == []
+    )
 
 
 def test_audit_export_is_csv_and_is_itself_audited(client_as, world, session_factory) -> None:
@@ -115,7 +129,9 @@ def test_audit_export_refuses_rather_than_truncates(client_as, settings) -> None
 
 
 def test_since_after_until_names_the_field(client_as) -> None:
-    r = client_as("alice_admin").get("/api/v1/audit-events", params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"})
+    r = client_as("alice_admin").get(
+        "/api/v1/audit-events", params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.until"
 
 

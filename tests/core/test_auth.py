@@ -24,8 +24,9 @@ def _csrf(client: TestClient) -> str:
 
 
 def _sign_in(client: TestClient, email: str, password: str) -> int:
-    r = client.post("/login", data={"email": email, "password": password, "csrf_token": _csrf(client)},
-                    follow_redirects=False)
+    r = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": _csrf(client)}, follow_redirects=False
+    )
     return int(r.status_code)
 
 
@@ -38,8 +39,11 @@ def test_passwords_are_hashed_with_argon2id() -> None:
 
 
 def test_sign_in_sets_a_secure_session_cookie_and_shows_the_home_page(anon, world) -> None:
-    r = anon.post("/login", data={"email": "pam_provider@example.test", "password": PASSWORD,
-                                  "csrf_token": _csrf(anon)}, follow_redirects=False)
+    r = anon.post(
+        "/login",
+        data={"email": "pam_provider@example.test", "password": PASSWORD, "csrf_token": _csrf(anon)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303 and r.headers["location"] == "/"
     cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("jup_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Secure" not in cookie
@@ -48,8 +52,11 @@ def test_sign_in_sets_a_secure_session_cookie_and_shows_the_home_page(anon, worl
 
 def test_session_cookie_is_secure_over_https(app, world) -> None:
     with TestClient(app, base_url="https://testserver", raise_server_exceptions=False) as client:
-        r = client.post("/login", data={"email": "pam_provider@example.test", "password": PASSWORD,
-                                         "csrf_token": _csrf(client)}, follow_redirects=False)
+        r = client.post(
+            "/login",
+            data={"email": "pam_provider@example.test", "password": PASSWORD, "csrf_token": _csrf(client)},
+            follow_redirects=False,
+        )
         cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("jup_session="))
         assert "Secure" in cookie
 
@@ -62,10 +69,13 @@ def test_sign_in_without_csrf_token_is_refused(anon, world) -> None:
 
 
 def test_failed_sign_in_says_the_same_for_known_and_unknown_accounts(anon, world) -> None:
-    known = anon.post("/login", data={"email": "pam_provider@example.test", "password": "wrong password here",
-                                      "csrf_token": _csrf(anon)})
-    unknown = anon.post("/login", data={"email": "nobody@example.test", "password": "wrong password here",
-                                        "csrf_token": _csrf(anon)})
+    known = anon.post(
+        "/login",
+        data={"email": "pam_provider@example.test", "password": "wrong password here", "csrf_token": _csrf(anon)},
+    )
+    unknown = anon.post(
+        "/login", data={"email": "nobody@example.test", "password": "wrong password here", "csrf_token": _csrf(anon)}
+    )
     assert known.status_code == unknown.status_code == 401
 
     def message(html: str) -> str:
@@ -118,7 +128,9 @@ def test_cookie_session_must_echo_csrf_header_on_api_writes(client_as, world) ->
 
 def _api_key(client_as, world, access: str) -> tuple[str, str]:  # type: ignore[no-untyped-def]
     pam = client_as("pam_provider")
-    r = pam.post(f"/api/v1/organisations/{world.org_id('care_home_a')}/api-keys", json={"name": "DSCR", "access": access})
+    r = pam.post(
+        f"/api/v1/organisations/{world.org_id('care_home_a')}/api-keys", json={"name": "DSCR", "access": access}
+    )
     assert r.status_code == 201, r.text
     return r.json()["key"], r.json()["id"]
 
@@ -144,19 +156,27 @@ def test_read_only_key_cannot_write_and_revoked_key_stops_working(app, client_as
     with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as machine:
         r = machine.post(f"/api/v1/organisations/{world.org_id('care_home_a')}/api-keys", json={"name": "x"})
         assert r.status_code == 403
-        assert client_as("pam_provider").delete(
-            f"/api/v1/organisations/{world.org_id('care_home_a')}/api-keys/{key_id}").status_code == 200
+        assert (
+            client_as("pam_provider")
+            .delete(f"/api/v1/organisations/{world.org_id('care_home_a')}/api-keys/{key_id}")
+            .status_code
+            == 200
+        )
         assert machine.get("/api/v1/organisations").status_code == 401
 
 
 def test_provider_cannot_make_keys_for_another_provider(client_as, world) -> None:
-    r = client_as("pam_provider").post(f"/api/v1/organisations/{world.org_id('care_home_b')}/api-keys", json={"name": "x"})
+    r = client_as("pam_provider").post(
+        f"/api/v1/organisations/{world.org_id('care_home_b')}/api-keys", json={"name": "x"}
+    )
     assert r.status_code == 403
 
 
 def _oauth_client(client_as, world, access: str = "read_write") -> dict[str, str]:  # type: ignore[no-untyped-def]
-    r = client_as("pam_provider").post(f"/api/v1/organisations/{world.org_id('care_home_a')}/oauth-clients",
-                                       json={"name": "Rostering system", "access": access})
+    r = client_as("pam_provider").post(
+        f"/api/v1/organisations/{world.org_id('care_home_a')}/oauth-clients",
+        json={"name": "Rostering system", "access": access},
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -164,8 +184,14 @@ def _oauth_client(client_as, world, access: str = "read_write") -> dict[str, str
 def test_client_credentials_token_grants_short_lived_access(app, client_as, world, settings) -> None:
     oc = _oauth_client(client_as, world)
     with TestClient(app, raise_server_exceptions=False) as machine:
-        r = machine.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
-                                                       "client_id": oc["client_id"], "client_secret": oc["client_secret"]})
+        r = machine.post(
+            "/api/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": oc["client_id"],
+                "client_secret": oc["client_secret"],
+            },
+        )
         assert r.status_code == 200, r.text
         token = r.json()["access_token"]
         assert r.json()["expires_in"] == int(settings.access_token_minutes * 60)
@@ -173,24 +199,41 @@ def test_client_credentials_token_grants_short_lived_access(app, client_as, worl
         assert claims["exp"] - claims["iat"] <= 3600
         me = machine.get("/api/v1/organisations", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 200
-        wrong = machine.post("/api/v1/oauth/token", data={"grant_type": "client_credentials",
-                                                           "client_id": oc["client_id"], "client_secret": "nope"})
+        wrong = machine.post(
+            "/api/v1/oauth/token",
+            data={"grant_type": "client_credentials", "client_id": oc["client_id"], "client_secret": "nope"},
+        )
         assert wrong.status_code == 401
 
 
 def test_expired_forged_and_revoked_tokens_are_refused(app, client_as, world, settings) -> None:
     oc = _oauth_client(client_as, world)
     now = utcnow()
-    claims = {"iss": "joinedup", "aud": "joinedup-api", "sub": oc["id"], "org": world.org_id("care_home_a"),
-              "scope": "read", "iat": now - timedelta(hours=2), "exp": now - timedelta(hours=1)}
+    claims = {
+        "iss": "joinedup",
+        "aud": "joinedup-api",
+        "sub": oc["id"],
+        "org": world.org_id("care_home_a"),
+        "scope": "read",
+        "iat": now - timedelta(hours=2),
+        "exp": now - timedelta(hours=1),
+    }
     expired = jwt.encode(claims, settings.secret_key, algorithm="HS256")
     forged = jwt.encode({**claims, "exp": now + timedelta(hours=1)}, "x" * 48, algorithm="HS256")
     with TestClient(app, raise_server_exceptions=False) as machine:
         for token in (expired, forged, "not-a-jwt"):
             assert machine.get("/api/v1/organisations", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-        good = machine.post("/api/v1/oauth/token", data={"grant_type": "client_credentials", "client_id": oc["client_id"],
-                                                          "client_secret": oc["client_secret"]}).json()["access_token"]
-        client_as("pam_provider").delete(f"/api/v1/organisations/{world.org_id('care_home_a')}/oauth-clients/{oc['id']}")
+        good = machine.post(
+            "/api/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": oc["client_id"],
+                "client_secret": oc["client_secret"],
+            },
+        ).json()["access_token"]
+        client_as("pam_provider").delete(
+            f"/api/v1/organisations/{world.org_id('care_home_a')}/oauth-clients/{oc['id']}"
+        )
         assert machine.get("/api/v1/organisations", headers={"Authorization": f"Bearer {good}"}).status_code == 401
 
 

@@ -14,7 +14,9 @@ def test_validation_error_names_the_offending_field(client_as) -> None:
     assert r.status_code == 422
     assert r.headers["content-type"].startswith(PROBLEM)
     body = r.json()
-    assert body["type"].endswith("/validation") and body["status"] == 422 and body["instance"] == "/api/v1/organisations"
+    assert (
+        body["type"].endswith("/validation") and body["status"] == 422 and body["instance"] == "/api/v1/organisations"
+    )
     fields = {e["field"] for e in body["errors"]}
     assert {"body.type", "body.ods_code"} <= fields
 
@@ -56,9 +58,13 @@ def test_bad_cursor_names_the_cursor(client_as) -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=30),
-                         lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=10), c, max_size=4),
-                         max_leaves=12))
+@given(
+    body=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+        lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=10), c, max_size=4),
+        max_leaves=12,
+    )
+)
 def test_any_json_body_gets_a_4xx_or_success_never_5xx(client_as, body) -> None:
     r = client_as("alice_admin").post("/api/v1/organisations", json=body)
     assert r.status_code < 500, r.text

@@ -19,8 +19,8 @@ from joinedup.core.deps import StateDep, public, require
 from joinedup.core.errors import PROBLEM_RESPONSES, invalid
 from joinedup.core.events import Event
 from joinedup.core.outbox import OutboxEvent
-from joinedup.core.state import AppState
 from joinedup.core.permissions import Permission, Role
+from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -47,7 +47,7 @@ class Me(BaseModel):
 
 class TokenOut(BaseModel):
     access_token: str
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
     scope: str
 
@@ -61,14 +61,21 @@ def health(_: Anyone, state: StateDep) -> Health:
 
 @router.get("/me", response_model=Me, tags=["platform"])
 def me(actor: Home) -> Me:
-    return Me(kind=actor.kind, id=actor.actor_id, role=actor.role, organisation_id=actor.organisation_id,
-              system_id=actor.system_id, can_write=actor.can_write,
-              visible_organisation_count=len(actor.visible_organisation_ids))
+    return Me(
+        kind=actor.kind,
+        id=actor.actor_id,
+        role=actor.role,
+        organisation_id=actor.organisation_id,
+        system_id=actor.system_id,
+        can_write=actor.can_write,
+        visible_organisation_count=len(actor.visible_organisation_ids),
+    )
 
 
 @router.post("/oauth/token", response_model=TokenOut, tags=["platform"])
 def token(
-    _: Anyone, state: StateDep,
+    _: Anyone,
+    state: StateDep,
     grant_type: Annotated[str, Form(max_length=40)],
     client_id: Annotated[str, Form(max_length=100)],
     client_secret: Annotated[str, Form(max_length=200)],
@@ -99,11 +106,23 @@ def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
     with state.session_factory() as session:
         session.info["scope"] = Scope.system("event replay")
         rows = session.scalars(
-            select(OutboxEvent).where(OutboxEvent.id > after_id, OutboxEvent.relayed_at.is_not(None))
-            .order_by(OutboxEvent.id).limit(500)
+            select(OutboxEvent)
+            .where(OutboxEvent.id > after_id, OutboxEvent.relayed_at.is_not(None))
+            .order_by(OutboxEvent.id)
+            .limit(500)
         ).all()
-        events = [Event(id=r.id, topic=r.topic, organisation_id=r.organisation_id, system_id=r.system_id,
-                        record_id=r.record_id, payload=dict(r.payload), created_at=r.created_at) for r in rows]
+        events = [
+            Event(
+                id=r.id,
+                topic=r.topic,
+                organisation_id=r.organisation_id,
+                system_id=r.system_id,
+                record_id=r.record_id,
+                payload=dict(r.payload),
+                created_at=r.created_at,
+            )
+            for r in rows
+        ]
     return [e for e in events if accepts(e)]
 
 
@@ -111,10 +130,14 @@ def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
     "/events",
     tags=["platform"],
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "Server-sent events"}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "Server-sent events"}
+    },
 )
 async def events(
-    actor: Listener, state: StateDep, request: Request,
+    actor: Listener,
+    state: StateDep,
+    request: Request,
     topic: Annotated[list[str] | None, Query(description="Topic or topic prefix, e.g. organisation")] = None,
     max_seconds: Annotated[float | None, Query(ge=0, le=3600, description="Close the stream after this long")] = None,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,

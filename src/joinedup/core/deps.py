@@ -42,9 +42,9 @@ def _bearer(request: Request) -> str | None:
 
 def resolve_principal(request: Request, state: AppState) -> Principal | None:
     """Cookie session for people; API key (X-API-Key or Bearer jup_...) or JWT for systems."""
-    cached = getattr(request.state, "principal", "unset")
-    if cached != "unset":
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
     principal: Principal | None = None
     with state.session_factory() as session:
         session.info["scope"] = Scope.system("authentication")
@@ -73,9 +73,13 @@ def require(permission: Permission, *, write: bool = False) -> Callable[..., Pri
     def dependency(request: Request, state: StateDep) -> Principal:
         principal = resolve_principal(request, state)
         if principal is None:
-            raise ProblemError(401, "unauthenticated", "Sign-in required",
-                               "Send a session cookie, an API key or a bearer token.",
-                               headers={"WWW-Authenticate": 'Bearer realm="joinedup"'})
+            raise ProblemError(
+                401,
+                "unauthenticated",
+                "Sign-in required",
+                "Send a session cookie, an API key or a bearer token.",
+                headers={"WWW-Authenticate": 'Bearer realm="joinedup"'},
+            )
         if not principal.can(permission):
             raise ProblemError(403, "forbidden", "Forbidden", f"Your role may not {permission.value}.")
         if write and not principal.can_write:
@@ -98,7 +102,9 @@ def _check_cookie_csrf(request: Request, principal: Principal) -> None:
     expected = getattr(request.state, "csrf_token", None)
     sent = request.headers.get("x-csrf-token")
     if not expected or not sent or not constant_time_equal(expected, sent):
-        raise ProblemError(403, "csrf", "CSRF token missing", "Send the session's CSRF token in the X-CSRF-Token header.")
+        raise ProblemError(
+            403, "csrf", "CSRF token missing", "Send the session's CSRF token in the X-CSRF-Token header."
+        )
 
 
 def public() -> Callable[..., Principal | None]:

@@ -67,15 +67,26 @@ def conflict(detail: str, field: str | None = None) -> ProblemError:
 
 def invalid(field: str, message: str, code: str = "invalid") -> ProblemError:
     return ProblemError(
-        422, "validation", "Invalid request", message,
+        422,
+        "validation",
+        "Invalid request",
+        message,
         errors=[FieldError(field=field, message=message, code=code)],
     )
 
 
 STATUS_CODES = {
-    400: "bad-request", 401: "unauthenticated", 403: "forbidden", 404: "not-found",
-    405: "method-not-allowed", 406: "not-acceptable", 409: "conflict", 413: "too-large",
-    415: "unsupported-media-type", 422: "validation", 429: "too-many-requests",
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    406: "not-acceptable",
+    409: "conflict",
+    413: "too-large",
+    415: "unsupported-media-type",
+    422: "validation",
+    429: "too-many-requests",
 }
 
 
@@ -95,7 +106,9 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 
 def validation_problem(exc: RequestValidationError) -> Problem:
     errors = [
-        FieldError(field=_field_path(err.get("loc", ())), message=err.get("msg", "invalid"), code=err.get("type", "invalid"))
+        FieldError(
+            field=_field_path(err.get("loc", ())), message=err.get("msg", "invalid"), code=err.get("type", "invalid")
+        )
         for err in exc.errors()
     ]
     fields = ", ".join(e.field for e in errors[:5])
@@ -118,8 +131,11 @@ def install_problem_handlers(app: FastAPI, *, html_handler: Any = None) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> Response:
         problem = Problem(
-            type=PROBLEM_BASE + exc.code, title=exc.title, status=exc.status,
-            detail=exc.detail, errors=exc.errors,
+            type=PROBLEM_BASE + exc.code,
+            title=exc.title,
+            status=exc.status,
+            detail=exc.detail,
+            errors=exc.errors,
         )
         if wants_html(request):
             return await html_handler(request, problem, exc.headers)  # type: ignore[no-any-return]
@@ -147,7 +163,9 @@ def install_problem_handlers(app: FastAPI, *, html_handler: Any = None) -> None:
         # Log the type only: exception text can carry personal data from a row.
         log.error("unhandled_error", error_type=type(exc).__name__, path=request.url.path)
         problem = Problem(
-            type=PROBLEM_BASE + "internal", title="Internal error", status=500,
+            type=PROBLEM_BASE + "internal",
+            title="Internal error",
+            status=500,
             detail="Something went wrong on our side; nothing was stored.",
         )
         return problem_response(request, problem)

@@ -27,8 +27,12 @@ class Event:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id, "topic": self.topic, "organisation_id": self.organisation_id,
-            "system_id": self.system_id, "record_id": self.record_id, "payload": self.payload,
+            "id": self.id,
+            "topic": self.topic,
+            "organisation_id": self.organisation_id,
+            "system_id": self.system_id,
+            "record_id": self.record_id,
+            "payload": self.payload,
             "created_at": self.created_at.isoformat(),
         }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select
+from sqlalchemy import JSON, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from joinedup.core.clock import utcnow
@@ -41,8 +41,12 @@ def emit(
 ) -> OutboxEvent:
     """Add an event to the caller's transaction. Payloads carry ids, never personal data."""
     row = OutboxEvent(
-        topic=topic, organisation_id=organisation_id, system_id=system_id,
-        record_id=record_id, payload=payload or {}, created_at=utcnow(),
+        topic=topic,
+        organisation_id=organisation_id,
+        system_id=system_id,
+        record_id=record_id,
+        payload=payload or {},
+        created_at=utcnow(),
     )
     session.add(row)
     session.info["outbox_pending"] = True
@@ -50,22 +54,39 @@ def emit(
 
 
 def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int = 500) -> int:
-    """Publish unrelayed rows in order and mark them relayed. Returns how many were sent."""
-    sent = 0
+    """Claim unrelayed rows, then publish them in order. Returns how many were sent.
+
+    The claim is a conditional UPDATE ... RETURNING, so two relays (a request thread and the
+    poller, or two processes) never publish the same row twice.
+    """
     with factory() as session:
         session.info["scope"] = Scope.system("outbox relay")
-        rows = session.scalars(
-            select(OutboxEvent).where(OutboxEvent.relayed_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
+        ids = session.scalars(
+            select(OutboxEvent.id).where(OutboxEvent.relayed_at.is_(None)).order_by(OutboxEvent.id).limit(batch)
         ).all()
-        for row in rows:
-            bus.publish(
-                Event(
-                    id=row.id, topic=row.topic, organisation_id=row.organisation_id,
-                    system_id=row.system_id, record_id=row.record_id, payload=dict(row.payload),
-                    created_at=row.created_at,
-                )
-            )
-            row.relayed_at = utcnow()
-            sent += 1
+        if not ids:
+            return 0
+        claimed = set(
+            session.scalars(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(ids), OutboxEvent.relayed_at.is_(None))
+                .values(relayed_at=utcnow())
+                .returning(OutboxEvent.id)
+                .execution_options(synchronize_session=False)
+            ).all()
+        )
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(claimed)).order_by(OutboxEvent.id)).all()
         session.commit()
-    return sent
+    for row in rows:
+        bus.publish(
+            Event(
+                id=row.id,
+                topic=row.topic,
+                organisation_id=row.organisation_id,
+                system_id=row.system_id,
+                record_id=row.record_id,
+                payload=dict(row.payload),
+                created_at=row.created_at,
+            )
+        )
+    return len(rows)

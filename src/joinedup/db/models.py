@@ -11,6 +11,17 @@ from joinedup.domains.organisations.models import CareSystem, Membership, Organi
 metadata = Base.metadata
 
 __all__ = [
-    "ApiKey", "AuditEvent", "CareSystem", "LoginThrottle", "Membership", "OAuthClient", "Organisation",
-    "OutboxEvent", "Place", "Site", "User", "WebSession", "metadata",
+    "ApiKey",
+    "AuditEvent",
+    "CareSystem",
+    "LoginThrottle",
+    "Membership",
+    "OAuthClient",
+    "Organisation",
+    "OutboxEvent",
+    "Place",
+    "Site",
+    "User",
+    "WebSession",
+    "metadata",
 ]

@@ -17,7 +17,13 @@ from joinedup.core.auth.secrets import hash_password
 from joinedup.core.permissions import ROLE_LABELS, Role
 from joinedup.domains.organisations.importers import import_care_homes, import_gp_practices
 from joinedup.domains.organisations.models import (
-    CareSystem, Membership, Organisation, OrganisationType, Place, Site, User,
+    CareSystem,
+    Membership,
+    Organisation,
+    OrganisationType,
+    Place,
+    Site,
+    User,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -34,12 +40,23 @@ class DemoLogin:
     organisation: str
 
 
-def _org(session: Session, *, system_id: str, place_id: str | None, name: str, type: OrganisationType,
-         ods_code: str | None = None, synthetic: bool = False, sites: list[Site] | None = None) -> Organisation:
+def _org(
+    session: Session,
+    *,
+    system_id: str,
+    place_id: str | None,
+    name: str,
+    type: OrganisationType,
+    ods_code: str | None = None,
+    synthetic: bool = False,
+    sites: list[Site] | None = None,
+) -> Organisation:
     existing = session.scalars(select(Organisation).where(Organisation.name == name)).first()
     if existing is not None:
         return existing
-    org = Organisation(system_id=system_id, place_id=place_id, name=name, type=type, ods_code=ods_code, synthetic=synthetic)
+    org = Organisation(
+        system_id=system_id, place_id=place_id, name=name, type=type, ods_code=ods_code, synthetic=synthetic
+    )
     org.sites.extend(sites or [])
     session.add(org)
     session.flush()
@@ -64,14 +81,29 @@ def seed_trafford(session: Session) -> dict[str, int]:
         session.add(place)
         session.flush()
     sid, pid = system.id, place.id
-    _org(session, system_id=sid, place_id=None, name="NHS Greater Manchester Integrated Care Board",
-         type=OrganisationType.ICB, ods_code=ICB_ODS)
+    _org(
+        session,
+        system_id=sid,
+        place_id=None,
+        name="NHS Greater Manchester Integrated Care Board",
+        type=OrganisationType.ICB,
+        ods_code=ICB_ODS,
+    )
     _org(session, system_id=sid, place_id=pid, name="Trafford Council", type=OrganisationType.COUNCIL)
     with (DATA / "mft_hospitals.csv").open(newline="", encoding="utf-8") as fh:
-        hospitals = [Site(system_id=sid, name=r["hospital22_name"], latitude=float(r["lat"]), longitude=float(r["lon"]))
-                     for r in csv.DictReader(fh)]
-    _org(session, system_id=sid, place_id=None, name="Manchester University NHS Foundation Trust",
-         type=OrganisationType.ACUTE_TRUST, ods_code=TRUST_ODS, sites=hospitals)
+        hospitals = [
+            Site(system_id=sid, name=r["hospital22_name"], latitude=float(r["lat"]), longitude=float(r["lon"]))
+            for r in csv.DictReader(fh)
+        ]
+    _org(
+        session,
+        system_id=sid,
+        place_id=None,
+        name="Manchester University NHS Foundation Trust",
+        type=OrganisationType.ACUTE_TRUST,
+        ods_code=TRUST_ODS,
+        sites=hospitals,
+    )
     _org(session, system_id=sid, place_id=None, name="Care Quality Commission", type=OrganisationType.REGULATOR)
     care_homes = import_care_homes(session, DATA / "care_homes.csv", system_id=sid, place_id=pid)
     gps = import_gp_practices(session, DATA / "gp_practices.csv", system_id=sid, place_id=pid)
@@ -80,8 +112,14 @@ def seed_trafford(session: Session) -> dict[str, int]:
 
 
 HOMECARE_NAMES = [
-    "Altrincham Home Support", "Sale Community Care", "Stretford Homecare", "Urmston Care at Home",
-    "Partington and Carrington Care", "Old Trafford Home Help", "Timperley Homecare", "Hale Barns Care Services",
+    "Altrincham Home Support",
+    "Sale Community Care",
+    "Stretford Homecare",
+    "Urmston Care at Home",
+    "Partington and Carrington Care",
+    "Old Trafford Home Help",
+    "Timperley Homecare",
+    "Hale Barns Care Services",
 ]
 
 
@@ -94,17 +132,50 @@ def _seed_synthetic_providers(session: Session, *, system_id: str, place_id: str
     added = 0
     for name in HOMECARE_NAMES:
         pc = rng.choice(postcodes)
-        _org(session, system_id=system_id, place_id=place_id, name=name, type=OrganisationType.HOMECARE_PROVIDER,
-             synthetic=True, sites=[Site(system_id=system_id, name=f"{name} office", postcode=pc["postcode"],
-                                         latitude=float(pc["lat"]), longitude=float(pc["lon"]))])
+        _org(
+            session,
+            system_id=system_id,
+            place_id=place_id,
+            name=name,
+            type=OrganisationType.HOMECARE_PROVIDER,
+            synthetic=True,
+            sites=[
+                Site(
+                    system_id=system_id,
+                    name=f"{name} office",
+                    postcode=pc["postcode"],
+                    latitude=float(pc["lat"]),
+                    longitude=float(pc["lon"]),
+                )
+            ],
+        )
         added += 1
     pc = rng.choice(postcodes)
-    _org(session, system_id=system_id, place_id=place_id, name="Trafford Reablement Service",
-         type=OrganisationType.REABLEMENT_SERVICE, synthetic=True,
-         sites=[Site(system_id=system_id, name="Trafford Reablement base", postcode=pc["postcode"],
-                     latitude=float(pc["lat"]), longitude=float(pc["lon"]))])
-    _org(session, system_id=system_id, place_id=place_id, name="Trafford Carers Centre",
-         type=OrganisationType.VOLUNTARY_SECTOR, synthetic=True)
+    _org(
+        session,
+        system_id=system_id,
+        place_id=place_id,
+        name="Trafford Reablement Service",
+        type=OrganisationType.REABLEMENT_SERVICE,
+        synthetic=True,
+        sites=[
+            Site(
+                system_id=system_id,
+                name="Trafford Reablement base",
+                postcode=pc["postcode"],
+                latitude=float(pc["lat"]),
+                longitude=float(pc["lon"]),
+            )
+        ],
+    )
+    _org(
+        session,
+        system_id=system_id,
+        place_id=place_id,
+        name="Trafford Carers Centre",
+        type=OrganisationType.VOLUNTARY_SECTOR,
+        synthetic=True,
+    )
     return added + 2
 
 
@@ -115,13 +186,28 @@ def _demo_personas(session: Session) -> list[tuple[Role, str, str, str]]:
     ).first()
     assert care_home is not None
     return [
-        (Role.DISCHARGE_COORDINATOR, "discharge@demo.joinedup.test", "Dana Discharge", "Manchester University NHS Foundation Trust"),
+        (
+            Role.DISCHARGE_COORDINATOR,
+            "discharge@demo.joinedup.test",
+            "Dana Discharge",
+            "Manchester University NHS Foundation Trust",
+        ),
         (Role.PROVIDER_MANAGER, "provider@demo.joinedup.test", "Priya Provider", care_home.name),
         (Role.CARE_WORKER, "careworker@demo.joinedup.test", "Chris Careworker", HOMECARE_NAMES[0]),
-        (Role.CLINICIAN, "clinician@demo.joinedup.test", "Callum Clinician", "Manchester University NHS Foundation Trust"),
+        (
+            Role.CLINICIAN,
+            "clinician@demo.joinedup.test",
+            "Callum Clinician",
+            "Manchester University NHS Foundation Trust",
+        ),
         (Role.COMMISSIONER, "commissioner@demo.joinedup.test", "Cora Commissioner", "Trafford Council"),
         (Role.INSPECTOR, "inspector@demo.joinedup.test", "Ines Inspector", "Care Quality Commission"),
-        (Role.SYSTEM_ADMINISTRATOR, "admin@demo.joinedup.test", "Ada Administrator", "NHS Greater Manchester Integrated Care Board"),
+        (
+            Role.SYSTEM_ADMINISTRATOR,
+            "admin@demo.joinedup.test",
+            "Ada Administrator",
+            "NHS Greater Manchester Integrated Care Board",
+        ),
     ]
 
 
@@ -140,8 +226,15 @@ def seed_demo_users(session: Session, password: str = DEMO_PASSWORD) -> list[Dem
         logins.append(DemoLogin(role=role, email=email, organisation=org.name))
     carer_email = "carer@demo.joinedup.test"
     if session.scalars(select(User).where(User.email == carer_email)).first() is None:
-        session.add(User(email=carer_email, display_name="Cameron Carer", password_hash=password_hash,
-                         synthetic=True, is_carer_account=True))
+        session.add(
+            User(
+                email=carer_email,
+                display_name="Cameron Carer",
+                password_hash=password_hash,
+                synthetic=True,
+                is_carer_account=True,
+            )
+        )
     logins.append(DemoLogin(role=Role.CARER, email=carer_email, organisation="(member of the public)"))
     session.flush()
     return logins

@@ -11,10 +11,19 @@ from joinedup.core.permissions import ROLE_LABELS, Permission, Role
 from joinedup.domains.organisations.models import Organisation
 
 ROLE_HOME: dict[Role, tuple[str, str]] = {
-    Role.DISCHARGE_COORDINATOR: ("Patients ready to leave hospital", "Find live capacity, refer, and record delays for patients who no longer meet the criteria to reside."),
-    Role.PROVIDER_MANAGER: ("Your services and capacity", "Keep your vacancies and spare hours live, and answer referrals."),
+    Role.DISCHARGE_COORDINATOR: (
+        "Patients ready to leave hospital",
+        "Find live capacity, refer, and record delays for patients who no longer meet the criteria to reside.",
+    ),
+    Role.PROVIDER_MANAGER: (
+        "Your services and capacity",
+        "Keep your vacancies and spare hours live, and answer referrals.",
+    ),
     Role.CARE_WORKER: ("Today's visits", "Your rounds and delegated tasks."),
-    Role.CLINICIAN: ("Delegated tasks and escalations", "Supervise tasks delegated to care workers and act on escalations."),
+    Role.CLINICIAN: (
+        "Delegated tasks and escalations",
+        "Supervise tasks delegated to care workers and act on escalations.",
+    ),
     Role.COMMISSIONER: ("System picture", "Capacity against demand by type of care, across your place."),
     Role.INSPECTOR: ("Providers by risk", "Quality indicators across providers, to decide whom to inspect."),
     Role.SYSTEM_ADMINISTRATOR: ("Administration", "Organisations, users, credentials and the audit log."),
@@ -27,13 +36,25 @@ def context_for(session: Session, actor: Principal) -> dict[str, Any]:
     organisation = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
     cards = []
     if actor.can(Permission.ORGANISATIONS_READ):
-        cards.append({"href": "/organisations", "heading": "Organisations", "description": "Organisations your role lets you see."})
+        cards.append(
+            {
+                "href": "/organisations",
+                "heading": "Organisations",
+                "description": "Organisations your role lets you see.",
+            }
+        )
     if actor.can(Permission.USERS_READ):
         cards.append({"href": "/users", "heading": "Users", "description": "People, their roles and organisations."})
     if actor.can(Permission.AUDIT_READ):
-        cards.append({"href": "/audit", "heading": "Audit log", "description": "Who did what, and who read personal data."})
+        cards.append(
+            {"href": "/audit", "heading": "Audit log", "description": "Who did what, and who read personal data."}
+        )
     return {
-        "title": heading, "heading": heading, "lede": lede, "organisation": organisation, "cards": cards,
+        "title": heading,
+        "heading": heading,
+        "lede": lede,
+        "organisation": organisation,
+        "cards": cards,
         "role_label": ROLE_LABELS[actor.role],
         "visible_count": len(actor.visible_organisation_ids) if actor.organisation_id else None,
     }

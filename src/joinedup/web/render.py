@@ -43,11 +43,17 @@ def csrf_token_for(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
     if not expected or not submitted or not constant_time_equal(expected, submitted):
-        raise ProblemError(403, "csrf", "Form expired", "The form has expired or was not sent by this site; reload the page and try again.")
+        raise ProblemError(
+            403,
+            "csrf",
+            "Form expired",
+            "The form has expired or was not sent by this site; reload the page and try again.",
+        )
 
 
-def page(request: Request, template: str, context: dict[str, Any], *, status_code: int = 200,
-         actor: Principal | None = None) -> HTMLResponse:
+def page(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200, actor: Principal | None = None
+) -> HTMLResponse:
     secure = request.url.scheme == "https"
     ctx = {"request": request, "actor": actor, "csrf_token": csrf_token_for(request), **context}
     response = templates.TemplateResponse(request, template, ctx, status_code=status_code)

@@ -36,7 +36,9 @@ def login_form(request: Request, actor: Anyone, state: StateDep) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
-    request: Request, _: Anyone, state: StateDep,
+    request: Request,
+    _: Anyone,
+    state: StateDep,
     email: Annotated[str, Form(max_length=254)] = "",
     password: Annotated[str, Form(max_length=1024)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
@@ -49,16 +51,24 @@ def login(
             user = auth_service.sign_in(session, state.settings, email=email, password=password, ip=ip)
         except ProblemError as exc:
             session.commit()  # keep the failure count
-            return page(request, "login.jinja", {"title": "Sign in", "error": exc.detail, "email": email},
-                        status_code=401)
+            return page(
+                request, "login.jinja", {"title": "Sign in", "error": exc.detail, "email": email}, status_code=401
+            )
         membership = auth_service.default_membership(user)
         token, _row = auth_service.start_web_session(
             session, state.settings, user=user, membership_id=membership.id if membership else None
         )
         session.commit()
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=cookie_secure(request, state),
-                        max_age=int(state.settings.session_hours * 3600), path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request, state),
+        max_age=int(state.settings.session_hours * 3600),
+        path="/",
+    )
     return response
 
 
@@ -91,4 +101,6 @@ async def html_error(request: Request, problem: Problem, headers: dict[str, str]
     if problem.status == 401:
         return RedirectResponse("/login", status_code=303)
     actor: Any = getattr(request.state, "principal", None)
-    return page(request, "error.jinja", {"title": problem.title, "problem": problem}, status_code=problem.status, actor=actor)
+    return page(
+        request, "error.jinja", {"title": problem.title, "problem": problem}, status_code=problem.status, actor=actor
+    )

@@ -7,7 +7,17 @@ import pytest
 from tests.personas import World
 
 PROVIDERS = {"care_home_a", "care_home_b", "care_home_elsewhere", "homecare"}
-SYSTEM = {"icb", "council", "trust", "community", "care_home_a", "care_home_b", "care_home_elsewhere", "homecare", "regulator"}
+SYSTEM = {
+    "icb",
+    "council",
+    "trust",
+    "community",
+    "care_home_a",
+    "care_home_b",
+    "care_home_elsewhere",
+    "homecare",
+    "regulator",
+}
 
 EXPECTED_VISIBLE = {
     "pam_provider": {"care_home_a"},
@@ -15,7 +25,16 @@ EXPECTED_VISIBLE = {
     "cara_careworker": {"homecare"},
     "cleo_clinician": {"community"},
     "dan_discharge": {"trust"} | PROVIDERS,
-    "colin_commissioner": {"council", "care_home_a", "care_home_b", "homecare", "community", "icb", "trust", "regulator"},
+    "colin_commissioner": {
+        "council",
+        "care_home_a",
+        "care_home_b",
+        "homecare",
+        "community",
+        "icb",
+        "trust",
+        "regulator",
+    },
     "ivy_inspector": {"regulator"} | PROVIDERS | {"other_care_home"},
     "alice_admin": SYSTEM,
     "otto_other_admin": {"other_icb", "other_care_home"},

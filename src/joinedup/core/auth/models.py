@@ -49,8 +49,13 @@ class MachineCredentialMixin(IdMixin, TimestampMixin, TenantScoped):
     system_id: Mapped[str] = mapped_column(ForeignKey("care_systems.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     access: Mapped[AccessLevel] = mapped_column(
-        Enum(AccessLevel, name="access_level", native_enum=False, length=20,
-             values_callable=lambda e: [m.value for m in e])
+        Enum(
+            AccessLevel,
+            name="access_level",
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
     )
     # SHA-256 suffices: secrets are 256-bit random values, not guessable passwords.
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -21,7 +21,9 @@ from joinedup.core.permissions import Role
 from joinedup.domains.organisations.models import Membership, Organisation, User
 from joinedup.domains.organisations.visibility import visible_organisation_ids
 
-SIGN_IN_FAILED = "Sign-in failed. Check your e-mail address and password; after several failed tries, wait and try again later."
+SIGN_IN_FAILED = (
+    "Sign-in failed. Check your e-mail address and password; after several failed tries, wait and try again later."
+)
 API_KEY_PREFIX = "jup_"
 
 
@@ -30,12 +32,23 @@ def principal_for_membership(session: Session, user: User, membership: Membershi
         role = Role.CARER if user.is_carer_account else None
         if role is None:
             raise ProblemError(403, "forbidden", "Forbidden", "Your account has no role; ask an administrator.")
-        return Principal(kind="user", actor_id=user.id, role=role, organisation_id=None, system_id=None,
-                         display_name=user.display_name)
+        return Principal(
+            kind="user",
+            actor_id=user.id,
+            role=role,
+            organisation_id=None,
+            system_id=None,
+            display_name=user.display_name,
+        )
     org = session.get(Organisation, membership.organisation_id)
     return Principal(
-        kind="user", actor_id=user.id, role=membership.role, organisation_id=membership.organisation_id,
-        system_id=membership.system_id, membership_id=membership.id, display_name=user.display_name,
+        kind="user",
+        actor_id=user.id,
+        role=membership.role,
+        organisation_id=membership.organisation_id,
+        system_id=membership.system_id,
+        membership_id=membership.id,
+        display_name=user.display_name,
         visible_organisation_ids=visible_organisation_ids(session, role=membership.role, organisation=org),
     )
 
@@ -55,19 +68,30 @@ def sign_in(session: Session, settings: Settings, *, email: str, password: str, 
     return user
 
 
-def start_web_session(session: Session, settings: Settings, *, user: User, membership_id: str | None) -> tuple[str, WebSession]:
+def start_web_session(
+    session: Session, settings: Settings, *, user: User, membership_id: str | None
+) -> tuple[str, WebSession]:
     token = new_token()
     row = WebSession(
-        token_hash=sha256_hex(token), user_id=user.id, membership_id=membership_id,
-        csrf_token=new_token(24), created_at=utcnow(),
+        token_hash=sha256_hex(token),
+        user_id=user.id,
+        membership_id=membership_id,
+        csrf_token=new_token(24),
+        created_at=utcnow(),
         expires_at=utcnow() + timedelta(hours=settings.session_hours),
     )
     session.add(row)
     session.flush()
     membership = session.get(Membership, membership_id) if membership_id else None
     actor = principal_for_membership(session, user, membership)
-    audit.record(session, actor=actor, action="auth.sign_in", record_type="user", record_id=user.id,
-                 record_organisation_id=actor.organisation_id)
+    audit.record(
+        session,
+        actor=actor,
+        action="auth.sign_in",
+        record_type="user",
+        record_id=user.id,
+        record_organisation_id=actor.organisation_id,
+    )
     return token, row
 
 
@@ -97,8 +121,13 @@ def end_web_session(session: Session, token: str) -> None:
 def _machine_principal(session: Session, kind: str, row: ApiKey | OAuthClient, *, can_write: bool) -> Principal:
     org = session.get(Organisation, row.organisation_id)
     return Principal(
-        kind=kind, actor_id=row.id, role=Role.PROVIDER_SYSTEM, organisation_id=row.organisation_id,
-        system_id=row.system_id, can_write=can_write, display_name=row.name,
+        kind=kind,
+        actor_id=row.id,
+        role=Role.PROVIDER_SYSTEM,
+        organisation_id=row.organisation_id,
+        system_id=row.system_id,
+        can_write=can_write,
+        display_name=row.name,
         visible_organisation_ids=visible_organisation_ids(session, role=Role.PROVIDER_SYSTEM, organisation=org),
     )
 
@@ -113,13 +142,17 @@ def resolve_api_key(session: Session, key: str) -> Principal | None:
     return _machine_principal(session, "api_key", row, can_write=row.access is AccessLevel.READ_WRITE)
 
 
-def issue_client_token(session: Session, settings: Settings, *, client_id: str, client_secret: str) -> tuple[str, int, str]:
+def issue_client_token(
+    session: Session, settings: Settings, *, client_id: str, client_secret: str
+) -> tuple[str, int, str]:
     row = session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).one_or_none()
     if row is None or row.revoked_at is not None or row.secret_hash != sha256_hex(client_secret):
         raise ProblemError(401, "invalid-client", "Invalid client", "Unknown client or wrong secret.")
     row.last_used_at = utcnow()
     scope = "read write" if row.access is AccessLevel.READ_WRITE else "read"
-    token, lifetime = issue_access_token(settings, client_row_id=row.id, organisation_id=row.organisation_id, scope=scope)
+    token, lifetime = issue_access_token(
+        settings, client_row_id=row.id, organisation_id=row.organisation_id, scope=scope
+    )
     return token, lifetime, scope
 
 

@@ -40,9 +40,7 @@ def blocked(session: Session, settings: Settings, *, email: str, ip: str | None)
         return True
     address = session.get(LoginThrottle, sha256_hex(address_key(ip)))
     window = timedelta(minutes=settings.login_window_minutes)
-    return bool(
-        address and address.window_started_at > now - window and address.failures >= settings.login_ip_limit
-    )
+    return bool(address and address.window_started_at > now - window and address.failures >= settings.login_ip_limit)
 
 
 def record_failure(session: Session, settings: Settings, *, email: str, ip: str | None) -> None:

@@ -18,8 +18,14 @@ def issue_access_token(settings: Settings, *, client_row_id: str, organisation_i
     now = utcnow()
     lifetime = int(settings.access_token_minutes * 60)
     claims = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": client_row_id, "org": organisation_id,
-        "scope": scope, "iat": now, "nbf": now, "exp": now + timedelta(seconds=lifetime),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": client_row_id,
+        "org": organisation_id,
+        "scope": scope,
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(seconds=lifetime),
     }
     return jwt.encode(claims, settings.secret_key, algorithm="HS256"), lifetime
 
@@ -27,7 +33,11 @@ def issue_access_token(settings: Settings, *, client_row_id: str, organisation_i
 def decode_access_token(settings: Settings, token: str) -> dict[str, Any] | None:
     try:
         return jwt.decode(
-            token, settings.secret_key, algorithms=["HS256"], audience=AUDIENCE, issuer=ISSUER,
+            token,
+            settings.secret_key,
+            algorithms=["HS256"],
+            audience=AUDIENCE,
+            issuer=ISSUER,
             options={"require": ["exp", "sub", "org", "scope"]},
         )
     except jwt.PyJWTError:

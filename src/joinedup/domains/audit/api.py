@@ -20,7 +20,9 @@ Filters = Annotated[AuditFilter, Query()]
 
 @router.get("/audit-events", response_model=AuditPage)
 def search_audit(
-    actor: Auditor, session: DbSession, filters: Filters,
+    actor: Auditor,
+    session: DbSession,
+    filters: Filters,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
@@ -34,5 +36,9 @@ def search_audit(
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}},
 )
 def export_audit(actor: Auditor, session: DbSession, state: StateDep, filters: Filters) -> Response:
-    body = "".join(service.export_csv(session, actor=actor, filters=filters, max_rows=state.settings.audit_export_max_rows))
-    return Response(body, media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'})
+    body = "".join(
+        service.export_csv(session, actor=actor, filters=filters, max_rows=state.settings.audit_export_max_rows)
+    )
+    return Response(
+        body, media_type="text/csv", headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'}
+    )

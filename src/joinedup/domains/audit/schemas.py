@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditFilter(BaseModel):
-    action: str | None = Field(default=None, max_length=80, description="Exact action, or a prefix ending in '.' (e.g. user.)")
+    action: str | None = Field(
+        default=None, max_length=80, description="Exact action, or a prefix ending in '.' (e.g. user.)"
+    )
     actor_id: str | None = Field(default=None, max_length=36)
     record_type: str | None = Field(default=None, max_length=60)
     record_id: str | None = Field(default=None, max_length=64)

@@ -19,13 +19,17 @@ from joinedup.domains.audit.schemas import AuditEventOut, AuditFilter
 CSV_COLUMNS = list(AuditEventOut.model_fields)
 
 
-def _query(actor: Principal, f: AuditFilter) -> Select[tuple[AuditEvent]]:
+def _query(actor: Principal, f: AuditFilter) -> Select[AuditEvent]:
     if f.since and f.until and f.since > f.until:
         raise invalid("query.until", "'until' is before 'since'.")
     # Rows are tenant-scoped by acting organisation; also show reads of one's own records.
     stmt = select(AuditEvent)
     if f.action:
-        stmt = stmt.where(AuditEvent.action.startswith(f.action, autoescape=True) if f.action.endswith(".") else AuditEvent.action == f.action)
+        stmt = stmt.where(
+            AuditEvent.action.startswith(f.action, autoescape=True)
+            if f.action.endswith(".")
+            else AuditEvent.action == f.action
+        )
     if f.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == f.actor_id)
     if f.record_type:
@@ -33,7 +37,9 @@ def _query(actor: Principal, f: AuditFilter) -> Select[tuple[AuditEvent]]:
     if f.record_id:
         stmt = stmt.where(AuditEvent.record_id == f.record_id)
     if f.organisation_id:
-        stmt = stmt.where(or_(AuditEvent.organisation_id == f.organisation_id, AuditEvent.record_organisation_id == f.organisation_id))
+        stmt = stmt.where(
+            or_(AuditEvent.organisation_id == f.organisation_id, AuditEvent.record_organisation_id == f.organisation_id)
+        )
     if f.personal_data is not None:
         stmt = stmt.where(AuditEvent.personal_data.is_(f.personal_data))
     if f.since:
@@ -63,10 +69,20 @@ def export_csv(session: Session, *, actor: Principal, filters: AuditFilter, max_
     stmt = _query(actor, filters)
     rows = session.scalars(stmt.order_by(AuditEvent.id).limit(max_rows + 1)).all()
     if len(rows) > max_rows:
-        raise ProblemError(413, "too-large", "Export too large",
-                           f"More than {max_rows} rows match; narrow the search (since/until, action).")
-    audit.record(session, actor=actor, action="audit.export", record_type="audit_log", record_id=None,
-                 detail={"rows": len(rows), "filters": filters.model_dump(mode="json", exclude_none=True)})
+        raise ProblemError(
+            413,
+            "too-large",
+            "Export too large",
+            f"More than {max_rows} rows match; narrow the search (since/until, action).",
+        )
+    audit.record(
+        session,
+        actor=actor,
+        action="audit.export",
+        record_type="audit_log",
+        record_id=None,
+        detail={"rows": len(rows), "filters": filters.model_dump(mode="json", exclude_none=True)},
+    )
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
     writer.writeheader()

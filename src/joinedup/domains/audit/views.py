@@ -21,13 +21,25 @@ Auditor = Annotated[Principal, Depends(permissions.can_read_audit)]
 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_log(
-    request: Request, actor: Auditor, session: DbSession, filters: Annotated[AuditFilter, Query()],
+    request: Request,
+    actor: Auditor,
+    session: DbSession,
+    filters: Annotated[AuditFilter, Query()],
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     events, next_cursor = service.search(session, actor=actor, filters=filters, cursor=cursor, limit=100)
     orgs, _ = organisations.list_organisations(session, actor=actor, limit=500)
     query_string = urlencode(filters.model_dump(mode="json", exclude_none=True))
-    return page(request, "audit/list.jinja", {
-        "title": "Audit log", "events": events, "next_cursor": next_cursor, "filters": filters,
-        "query_string": query_string, "org_names": {o.id: o.name for o in orgs},
-    }, actor=actor)
+    return page(
+        request,
+        "audit/list.jinja",
+        {
+            "title": "Audit log",
+            "events": events,
+            "next_cursor": next_cursor,
+            "filters": filters,
+            "query_string": query_string,
+            "org_names": {o.id: o.name for o in orgs},
+        },
+        actor=actor,
+    )

@@ -36,8 +36,12 @@ def list_places(actor: Reader, session: DbSession) -> list[schemas.PlaceOut]:
 
 @router.get("/organisations", response_model=Page[schemas.OrganisationOut])
 def list_organisations(
-    actor: Reader, session: DbSession, type: OrganisationType | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None, cursor: Cursor = None, limit: Limit = 100,
+    actor: Reader,
+    session: DbSession,
+    type: OrganisationType | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> Page[schemas.OrganisationOut]:
     rows, next_cursor = service.list_organisations(
         session, actor=actor, type=type.value if type else None, q=q, cursor=cursor, limit=limit
@@ -66,7 +70,9 @@ def update_organisation(
 
 @router.post("/organisations/{organisation_id}/sites", response_model=schemas.SiteOut, status_code=201)
 def add_site(actor: Manager, session: DbSession, organisation_id: str, body: schemas.SiteIn) -> schemas.SiteOut:
-    return schemas.SiteOut.model_validate(service.add_site(session, actor=actor, organisation_id=organisation_id, data=body))
+    return schemas.SiteOut.model_validate(
+        service.add_site(session, actor=actor, organisation_id=organisation_id, data=body)
+    )
 
 
 def _user_out(user: User, actor: Principal) -> schemas.UserOut:
@@ -77,7 +83,9 @@ def _user_out(user: User, actor: Principal) -> schemas.UserOut:
 
 
 @router.get("/users", response_model=Page[schemas.UserOut])
-def list_users(actor: UserReader, session: DbSession, cursor: Cursor = None, limit: Limit = 100) -> Page[schemas.UserOut]:
+def list_users(
+    actor: UserReader, session: DbSession, cursor: Cursor = None, limit: Limit = 100
+) -> Page[schemas.UserOut]:
     rows, next_cursor = service.list_users(session, actor=actor, cursor=cursor, limit=limit)
     return Page(items=[_user_out(u, actor) for u in rows], next_cursor=next_cursor)
 
@@ -112,18 +120,24 @@ def create_api_key(
 
 
 @router.delete("/organisations/{organisation_id}/api-keys/{key_id}", response_model=schemas.ApiKeyOut)
-def revoke_api_key(actor: CredentialManager, session: DbSession, organisation_id: str, key_id: str) -> schemas.ApiKeyOut:
+def revoke_api_key(
+    actor: CredentialManager, session: DbSession, organisation_id: str, key_id: str
+) -> schemas.ApiKeyOut:
     row = credentials.revoke(session, actor=actor, organisation_id=organisation_id, kind=ApiKey, credential_id=key_id)
     return schemas.ApiKeyOut.model_validate(row)
 
 
 @router.get("/organisations/{organisation_id}/oauth-clients", response_model=list[schemas.OAuthClientOut])
-def list_oauth_clients(actor: CredentialManager, session: DbSession, organisation_id: str) -> list[schemas.OAuthClientOut]:
+def list_oauth_clients(
+    actor: CredentialManager, session: DbSession, organisation_id: str
+) -> list[schemas.OAuthClientOut]:
     rows = credentials.list_oauth_clients(session, actor=actor, organisation_id=organisation_id)
     return [schemas.OAuthClientOut.model_validate(r) for r in rows]
 
 
-@router.post("/organisations/{organisation_id}/oauth-clients", response_model=schemas.OAuthClientCreated, status_code=201)
+@router.post(
+    "/organisations/{organisation_id}/oauth-clients", response_model=schemas.OAuthClientCreated, status_code=201
+)
 def create_oauth_client(
     actor: CredentialManager, session: DbSession, organisation_id: str, body: schemas.CredentialIn
 ) -> schemas.OAuthClientCreated:
@@ -135,5 +149,7 @@ def create_oauth_client(
 def revoke_oauth_client(
     actor: CredentialManager, session: DbSession, organisation_id: str, client_row_id: str
 ) -> schemas.OAuthClientOut:
-    row = credentials.revoke(session, actor=actor, organisation_id=organisation_id, kind=OAuthClient, credential_id=client_row_id)
+    row = credentials.revoke(
+        session, actor=actor, organisation_id=organisation_id, kind=OAuthClient, credential_id=client_row_id
+    )
     return schemas.OAuthClientOut.model_validate(row)

@@ -32,13 +32,25 @@ def create_api_key(
     org = get_organisation(session, actor=actor, organisation_id=organisation_id)
     key = API_KEY_PREFIX + new_token(32)
     row = ApiKey(
-        organisation_id=org.id, system_id=org.system_id, name=data.name, access=data.access,
-        secret_hash=sha256_hex(key), prefix=key[:12], created_by_user_id=actor.user_id,
+        organisation_id=org.id,
+        system_id=org.system_id,
+        name=data.name,
+        access=data.access,
+        secret_hash=sha256_hex(key),
+        prefix=key[:12],
+        created_by_user_id=actor.user_id,
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="api_key.create", record_type="api_key", record_id=row.id,
-                 record_organisation_id=org.id, detail={"access": data.access.value})
+    audit.record(
+        session,
+        actor=actor,
+        action="api_key.create",
+        record_type="api_key",
+        record_id=row.id,
+        record_organisation_id=org.id,
+        detail={"access": data.access.value},
+    )
     outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
     return row, key
 
@@ -50,20 +62,34 @@ def create_oauth_client(
     org = get_organisation(session, actor=actor, organisation_id=organisation_id)
     secret = new_token(32)
     row = OAuthClient(
-        organisation_id=org.id, system_id=org.system_id, name=data.name, access=data.access,
-        secret_hash=sha256_hex(secret), client_id="jupc_" + new_token(12), created_by_user_id=actor.user_id,
+        organisation_id=org.id,
+        system_id=org.system_id,
+        name=data.name,
+        access=data.access,
+        secret_hash=sha256_hex(secret),
+        client_id="jupc_" + new_token(12),
+        created_by_user_id=actor.user_id,
     )
     session.add(row)
     session.flush()
-    audit.record(session, actor=actor, action="oauth_client.create", record_type="oauth_client",
-                 record_id=row.id, record_organisation_id=org.id, detail={"access": data.access.value})
+    audit.record(
+        session,
+        actor=actor,
+        action="oauth_client.create",
+        record_type="oauth_client",
+        record_id=row.id,
+        record_organisation_id=org.id,
+        detail={"access": data.access.value},
+    )
     outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
     return row, secret
 
 
 def list_api_keys(session: Session, *, actor: Principal, organisation_id: str) -> Sequence[ApiKey]:
     _check_own(actor, organisation_id)
-    return session.scalars(select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.created_at)).all()
+    return session.scalars(
+        select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.created_at)
+    ).all()
 
 
 def list_oauth_clients(session: Session, *, actor: Principal, organisation_id: str) -> Sequence[OAuthClient]:
@@ -74,16 +100,33 @@ def list_oauth_clients(session: Session, *, actor: Principal, organisation_id: s
 
 
 def revoke(
-    session: Session, *, actor: Principal, organisation_id: str, kind: type[ApiKey] | type[OAuthClient], credential_id: str
+    session: Session,
+    *,
+    actor: Principal,
+    organisation_id: str,
+    kind: type[ApiKey] | type[OAuthClient],
+    credential_id: str,
 ) -> ApiKey | OAuthClient:
     _check_own(actor, organisation_id)
-    row = session.scalars(select(kind).where(kind.id == credential_id, kind.organisation_id == organisation_id)).one_or_none()
-    if row is None:
-        raise not_found(kind.__tablename__.rstrip("s"), credential_id)
+    row = session.get(ApiKey, credential_id) if kind is ApiKey else session.get(OAuthClient, credential_id)
+    record_type = "api_key" if kind is ApiKey else "oauth_client"
+    if row is None or row.organisation_id != organisation_id:
+        raise not_found(record_type, credential_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        audit.record(session, actor=actor, action=f"{kind.__tablename__.rstrip('s')}.revoke",
-                     record_type=kind.__tablename__.rstrip("s"), record_id=row.id, record_organisation_id=organisation_id)
-        outbox.emit(session, topic="credential.revoked", organisation_id=organisation_id, system_id=row.system_id,
-                    record_id=row.id)
+        audit.record(
+            session,
+            actor=actor,
+            action=f"{record_type}.revoke",
+            record_type=record_type,
+            record_id=row.id,
+            record_organisation_id=organisation_id,
+        )
+        outbox.emit(
+            session,
+            topic="credential.revoked",
+            organisation_id=organisation_id,
+            system_id=row.system_id,
+            record_id=row.id,
+        )
     return row

@@ -27,13 +27,21 @@ def import_care_homes(session: Session, path: Path, *, system_id: str, place_id:
             if session.scalar(select(Organisation.id).where(Organisation.cqc_location_id == cqc_id)):
                 continue
             org = Organisation(
-                system_id=system_id, place_id=place_id, name=row["name"].strip(),
-                type=OrganisationType.CARE_HOME_PROVIDER, cqc_location_id=cqc_id,
+                system_id=system_id,
+                place_id=place_id,
+                name=row["name"].strip(),
+                type=OrganisationType.CARE_HOME_PROVIDER,
+                cqc_location_id=cqc_id,
                 cqc_provider_name=row["provider"].strip() or None,
             )
             org.sites.append(
-                Site(system_id=system_id, name=row["name"].strip(), postcode=row["postcode"].strip().upper(),
-                     latitude=_float(row["lat"]), longitude=_float(row["lon"]))
+                Site(
+                    system_id=system_id,
+                    name=row["name"].strip(),
+                    postcode=row["postcode"].strip().upper(),
+                    latitude=_float(row["lat"]),
+                    longitude=_float(row["lon"]),
+                )
             )
             session.add(org)
             count += 1
@@ -47,14 +55,19 @@ def import_gp_practices(session: Session, path: Path, *, system_id: str, place_i
     with path.open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             name, postcode = row["name"].strip(), row["postcode"].strip().upper()
-            exists = session.scalar(
-                select(Site.id).where(Site.name == name, Site.postcode == postcode)
-            )
+            exists = session.scalar(select(Site.id).where(Site.name == name, Site.postcode == postcode))
             if exists:
                 continue
             org = Organisation(system_id=system_id, place_id=place_id, name=name, type=OrganisationType.GP_PRACTICE)
-            org.sites.append(Site(system_id=system_id, name=name, postcode=postcode,
-                                  latitude=_float(row["lat"]), longitude=_float(row["lon"])))
+            org.sites.append(
+                Site(
+                    system_id=system_id,
+                    name=name,
+                    postcode=postcode,
+                    latitude=_float(row["lat"]),
+                    longitude=_float(row["lon"]),
+                )
+            )
             session.add(org)
             count += 1
     session.flush()

@@ -21,7 +21,10 @@ from joinedup.domains.organisations.models import CareSystem, Membership, Organi
 def _forbid_unless_visible(actor: Principal, organisation_id: str, field: str) -> None:
     if organisation_id not in actor.visible_organisation_ids:
         raise ProblemError(
-            403, "forbidden", "Forbidden", f"You may not act for organisation {organisation_id!r}.",
+            403,
+            "forbidden",
+            "Forbidden",
+            f"You may not act for organisation {organisation_id!r}.",
             errors=[schemas_field_error(field, "not an organisation you may act for")],
         )
 
@@ -31,9 +34,7 @@ def schemas_field_error(field: str, message: str) -> FieldError:
 
 
 def list_care_systems(session: Session, *, actor: Principal) -> Sequence[CareSystem]:
-    return session.scalars(
-        select(CareSystem).where(CareSystem.id == actor.system_id).order_by(CareSystem.name)
-    ).all()
+    return session.scalars(select(CareSystem).where(CareSystem.id == actor.system_id).order_by(CareSystem.name)).all()
 
 
 def list_places(session: Session, *, actor: Principal) -> Sequence[Place]:
@@ -41,8 +42,13 @@ def list_places(session: Session, *, actor: Principal) -> Sequence[Place]:
 
 
 def list_organisations(
-    session: Session, *, actor: Principal, type: str | None = None, q: str | None = None,
-    cursor: str | None = None, limit: int = 100,
+    session: Session,
+    *,
+    actor: Principal,
+    type: str | None = None,
+    q: str | None = None,
+    cursor: str | None = None,
+    limit: int = 100,
 ) -> tuple[Sequence[Organisation], str | None]:
     stmt = select(Organisation).options(selectinload(Organisation.sites))
     if type:
@@ -73,20 +79,36 @@ def create_organisation(session: Session, *, actor: Principal, data: schemas.Org
     if actor.system_id is None:
         raise ProblemError(403, "forbidden", "Forbidden", "You do not belong to a care system.")
     if data.place_id is not None and session.get(Place, data.place_id) is None:
-        raise ProblemError(422, "validation", "Invalid request", "Unknown place.",
-                           errors=[schemas_field_error("body.place_id", "no such place")])
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid request",
+            "Unknown place.",
+            errors=[schemas_field_error("body.place_id", "no such place")],
+        )
     org = Organisation(
-        system_id=actor.system_id, place_id=data.place_id, name=data.name, type=data.type,
-        ods_code=data.ods_code, cqc_location_id=data.cqc_location_id,
+        system_id=actor.system_id,
+        place_id=data.place_id,
+        name=data.name,
+        type=data.type,
+        ods_code=data.ods_code,
+        cqc_location_id=data.cqc_location_id,
     )
     session.add(org)
     for site in data.sites:
         org.sites.append(Site(system_id=actor.system_id, **site.model_dump()))
     _flush_or_conflict(session, "The organisation")
-    audit.record(session, actor=actor, action="organisation.create", record_type="organisation",
-                 record_id=org.id, record_organisation_id=org.id)
-    outbox.emit(session, topic="organisation.created", organisation_id=org.id, system_id=org.system_id,
-                record_id=org.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="organisation.create",
+        record_type="organisation",
+        record_id=org.id,
+        record_organisation_id=org.id,
+    )
+    outbox.emit(
+        session, topic="organisation.created", organisation_id=org.id, system_id=org.system_id, record_id=org.id
+    )
     return org
 
 
@@ -100,10 +122,23 @@ def update_organisation(
             continue
         setattr(org, name, value)
     _flush_or_conflict(session, "The organisation")
-    audit.record(session, actor=actor, action="organisation.update", record_type="organisation",
-                 record_id=org.id, record_organisation_id=org.id, detail={"fields": sorted(changes)})
-    outbox.emit(session, topic="organisation.updated", organisation_id=org.id, system_id=org.system_id,
-                record_id=org.id, payload={"fields": sorted(changes)})
+    audit.record(
+        session,
+        actor=actor,
+        action="organisation.update",
+        record_type="organisation",
+        record_id=org.id,
+        record_organisation_id=org.id,
+        detail={"fields": sorted(changes)},
+    )
+    outbox.emit(
+        session,
+        topic="organisation.updated",
+        organisation_id=org.id,
+        system_id=org.system_id,
+        record_id=org.id,
+        payload={"fields": sorted(changes)},
+    )
     return org
 
 
@@ -112,21 +147,20 @@ def add_site(session: Session, *, actor: Principal, organisation_id: str, data: 
     site = Site(organisation_id=org.id, system_id=org.system_id, **data.model_dump())
     session.add(site)
     _flush_or_conflict(session, "The site")
-    audit.record(session, actor=actor, action="site.create", record_type="site", record_id=site.id,
-                 record_organisation_id=org.id)
+    audit.record(
+        session, actor=actor, action="site.create", record_type="site", record_id=site.id, record_organisation_id=org.id
+    )
     outbox.emit(session, topic="site.created", organisation_id=org.id, system_id=org.system_id, record_id=site.id)
     return site
 
 
 # Users: personal data. Every read is audited.
 
-def _visible_users_stmt(actor: Principal) -> Select[tuple[User]]:
+
+def _visible_users_stmt(actor: Principal) -> Select[User]:
     # Memberships are tenant-scoped, so this join already limits users to visible organisations.
     return (
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .options(selectinload(User.memberships))
-        .distinct()
+        select(User).join(Membership, Membership.user_id == User.id).options(selectinload(User.memberships)).distinct()
     )
 
 
@@ -134,8 +168,15 @@ def list_users(
     session: Session, *, actor: Principal, cursor: str | None = None, limit: int = 100
 ) -> tuple[Sequence[User], str | None]:
     users, next_cursor = paginate(session, _visible_users_stmt(actor), key=User.id, cursor=cursor, limit=limit)
-    audit.record(session, actor=actor, action="user.list", record_type="user", record_id=None,
-                 personal_data=True, detail={"count": len(users)})
+    audit.record(
+        session,
+        actor=actor,
+        action="user.list",
+        record_type="user",
+        record_id=None,
+        personal_data=True,
+        detail={"count": len(users)},
+    )
     return users, next_cursor
 
 
@@ -143,8 +184,7 @@ def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
     user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
     if user is None:
         raise not_found("user", user_id)
-    audit.record(session, actor=actor, action="user.read", record_type="user", record_id=user.id,
-                 personal_data=True)
+    audit.record(session, actor=actor, action="user.read", record_type="user", record_id=user.id, personal_data=True)
     return user
 
 
@@ -156,8 +196,13 @@ def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> 
     for i, m in enumerate(data.memberships):
         _forbid_unless_visible(actor, m.organisation_id, f"body.memberships.{i}.organisation_id")
         if m.role is Role.PROVIDER_SYSTEM or m.role is Role.CARER:
-            raise ProblemError(422, "validation", "Invalid request", f"Role {m.role.value} is not for staff.",
-                               errors=[schemas_field_error(f"body.memberships.{i}.role", "not a staff role")])
+            raise ProblemError(
+                422,
+                "validation",
+                "Invalid request",
+                f"Role {m.role.value} is not for staff.",
+                errors=[schemas_field_error(f"body.memberships.{i}.role", "not a staff role")],
+            )
     email = data.email.lower()
     if session.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email)):
         raise conflict("A user with this e-mail address already exists.", field="body.email")
@@ -169,11 +214,23 @@ def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> 
         session.add(Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=m.role))
     _flush_or_conflict(session, "The user")
     session.refresh(user, ["memberships"])
-    audit.record(session, actor=actor, action="user.create", record_type="user", record_id=user.id,
-                 record_organisation_id=data.memberships[0].organisation_id, personal_data=True,
-                 detail={"roles": sorted({m.role.value for m in data.memberships})})
-    outbox.emit(session, topic="user.created", organisation_id=data.memberships[0].organisation_id,
-                system_id=actor.system_id, record_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.create",
+        record_type="user",
+        record_id=user.id,
+        record_organisation_id=data.memberships[0].organisation_id,
+        personal_data=True,
+        detail={"roles": sorted({m.role.value for m in data.memberships})},
+    )
+    outbox.emit(
+        session,
+        topic="user.created",
+        organisation_id=data.memberships[0].organisation_id,
+        system_id=actor.system_id,
+        record_id=user.id,
+    )
     return user
 
 
@@ -185,8 +242,20 @@ def update_user(session: Session, *, actor: Principal, user_id: str, data: schem
     for name, value in changes.items():
         setattr(user, name, value)
     session.flush()
-    audit.record(session, actor=actor, action="user.update", record_type="user", record_id=user.id,
-                 personal_data=True, detail={"fields": sorted(changes)})
-    outbox.emit(session, topic="user.updated", organisation_id=actor.organisation_id,
-                system_id=actor.system_id, record_id=user.id)
+    audit.record(
+        session,
+        actor=actor,
+        action="user.update",
+        record_type="user",
+        record_id=user.id,
+        personal_data=True,
+        detail={"fields": sorted(changes)},
+    )
+    outbox.emit(
+        session,
+        topic="user.updated",
+        organisation_id=actor.organisation_id,
+        system_id=actor.system_id,
+        record_id=user.id,
+    )
     return user

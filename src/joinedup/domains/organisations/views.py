@@ -37,16 +37,39 @@ def _errors(exc: ValidationError | ProblemError) -> tuple[dict[str, str], list[d
 def organisations(request: Request, actor: Reader, session: DbSession, q: Text = None, cursor: Text = None) -> Response:
     rows, next_cursor = service.list_organisations(session, actor=actor, q=q, cursor=cursor, limit=200)
     rows = sorted(rows, key=lambda o: o.name.lower())
-    return page(request, "organisations/list.jinja",
-                {"title": "Organisations", "organisations": rows, "q": q, "next_cursor": next_cursor}, actor=actor)
+    return page(
+        request,
+        "organisations/list.jinja",
+        {"title": "Organisations", "organisations": rows, "q": q, "next_cursor": next_cursor},
+        actor=actor,
+    )
 
 
-def _org_form(request: Request, actor: Principal, form: dict[str, Any], errors: dict[str, str] | None = None,
-              errors_list: list[dict[str, str]] | None = None, status_code: int = 200) -> Response:
-    type_items = [{"value": t.value, "text": t.value.replace("_", " ").capitalize(), "selected": form.get("type") == t.value}
-                  for t in OrganisationType]
-    return page(request, "organisations/new.jinja", {"title": "Add an organisation", "form": form, "errors": errors or {},
-                "errors_list": errors_list or [], "type_items": type_items}, actor=actor, status_code=status_code)
+def _org_form(
+    request: Request,
+    actor: Principal,
+    form: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    errors_list: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    type_items = [
+        {"value": t.value, "text": t.value.replace("_", " ").capitalize(), "selected": form.get("type") == t.value}
+        for t in OrganisationType
+    ]
+    return page(
+        request,
+        "organisations/new.jinja",
+        {
+            "title": "Add an organisation",
+            "form": form,
+            "errors": errors or {},
+            "errors_list": errors_list or [],
+            "type_items": type_items,
+        },
+        actor=actor,
+        status_code=status_code,
+    )
 
 
 @router.get("/organisations/new", response_class=HTMLResponse)
@@ -83,22 +106,55 @@ def _org_names(session: DbSession, actor: Principal) -> dict[str, str]:
 @router.get("/users", response_class=HTMLResponse)
 def users(request: Request, actor: UserReader, session: DbSession, cursor: Text = None) -> Response:
     rows, next_cursor = service.list_users(session, actor=actor, cursor=cursor, limit=100)
-    shown = [{"display_name": u.display_name, "email": u.email, "active": u.active, "synthetic": u.synthetic,
-              "memberships": service.visible_memberships(u, actor)} for u in rows]
-    return page(request, "users/list.jinja", {"title": "Users", "users": shown, "next_cursor": next_cursor,
-                "org_names": _org_names(session, actor)}, actor=actor)
+    shown = [
+        {
+            "display_name": u.display_name,
+            "email": u.email,
+            "active": u.active,
+            "synthetic": u.synthetic,
+            "memberships": service.visible_memberships(u, actor),
+        }
+        for u in rows
+    ]
+    return page(
+        request,
+        "users/list.jinja",
+        {"title": "Users", "users": shown, "next_cursor": next_cursor, "org_names": _org_names(session, actor)},
+        actor=actor,
+    )
 
 
-def _user_form(request: Request, actor: Principal, session: DbSession, form: dict[str, Any],
-               errors: dict[str, str] | None = None, errors_list: list[dict[str, str]] | None = None,
-               status_code: int = 200) -> Response:
-    orgs: list[Organisation] = sorted(service.list_organisations(session, actor=actor, limit=500)[0], key=lambda o: o.name)
+def _user_form(
+    request: Request,
+    actor: Principal,
+    session: DbSession,
+    form: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    errors_list: list[dict[str, str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    orgs: list[Organisation] = sorted(
+        service.list_organisations(session, actor=actor, limit=500)[0], key=lambda o: o.name
+    )
     org_items = [{"value": o.id, "text": o.name, "selected": form.get("organisation_id") == o.id} for o in orgs]
-    role_items = [{"value": r.value, "text": ROLE_LABELS[r], "selected": form.get("role") == r.value}
-                  for r in sorted(STAFF_ROLES, key=lambda r: ROLE_LABELS[r])]
-    return page(request, "users/new.jinja", {"title": "Add a user", "form": form, "errors": errors or {},
-                "errors_list": errors_list or [], "org_items": org_items, "role_items": role_items},
-                actor=actor, status_code=status_code)
+    role_items = [
+        {"value": r.value, "text": ROLE_LABELS[r], "selected": form.get("role") == r.value}
+        for r in sorted(STAFF_ROLES, key=lambda r: ROLE_LABELS[r])
+    ]
+    return page(
+        request,
+        "users/new.jinja",
+        {
+            "title": "Add a user",
+            "form": form,
+            "errors": errors or {},
+            "errors_list": errors_list or [],
+            "org_items": org_items,
+            "role_items": role_items,
+        },
+        actor=actor,
+        status_code=status_code,
+    )
 
 
 @router.get("/users/new", response_class=HTMLResponse)
@@ -111,7 +167,9 @@ async def create_user(request: Request, actor: UserManager, session: DbSession) 
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.pop("csrf_token", None))
     payload = {
-        "email": form.get("email", ""), "display_name": form.get("display_name", ""), "password": form.get("password", ""),
+        "email": form.get("email", ""),
+        "display_name": form.get("display_name", ""),
+        "password": form.get("password", ""),
         "memberships": [{"organisation_id": form.get("organisation_id", ""), "role": form.get("role", "")}],
     }
     try:

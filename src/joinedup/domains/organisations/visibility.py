@@ -28,9 +28,7 @@ def visible_organisation_ids(session: Session, *, role: Role, organisation: Orga
     elif role is Role.COMMISSIONER:
         query = select(Organisation.id).where(Organisation.system_id == organisation.system_id)
         if organisation.type is not OrganisationType.ICB and organisation.place_id is not None:
-            query = query.where(
-                or_(Organisation.place_id == organisation.place_id, Organisation.place_id.is_(None))
-            )
+            query = query.where(or_(Organisation.place_id == organisation.place_id, Organisation.place_id.is_(None)))
     elif role is Role.INSPECTOR:
         query = select(Organisation.id).where(Organisation.type.in_(PROVIDER_TYPES))
     elif role is Role.SYSTEM_ADMINISTRATOR:
