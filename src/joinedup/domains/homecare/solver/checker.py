@@ -109,15 +109,16 @@ def _check_breaks(
     instance: Instance, carer: Carer, route: CarerRoute, stops: list[Stop], owners: Owners, bad: Report
 ) -> None:
     travel = instance.travel_times[carer.travel_mode]
-    if stops and len(route.breaks) < len(carer.breaks):
-        bad("break", carer.id, f"carer {carer.id} takes {len(route.breaks)} of {len(carer.breaks)} breaks")
     taken = sorted(route.breaks, key=lambda b: b.start)
-    rules = sorted(carer.breaks, key=lambda b: b.earliest_start)
-    for rule, brk in zip(rules, taken):
-        if brk.start < rule.earliest_start - EPS or brk.end > rule.latest_end + EPS:
-            bad("break", carer.id, f"break {brk.start:.1f}-{brk.end:.1f} outside its window")
-        if brk.end - brk.start < rule.duration - EPS:
-            bad("break", carer.id, f"break of {brk.end - brk.start:.1f} min is too short")
+    for rule in carer.breaks:
+        # owed when the working day covers the whole break window
+        if not stops or route.departure > rule.earliest_start + EPS or route.return_time < rule.latest_end - EPS:
+            continue
+        fits = [b for b in taken if b.start >= rule.earliest_start - EPS and b.end <= rule.latest_end + EPS
+                and b.end - b.start >= rule.duration - EPS]
+        if not fits:
+            bad("break", carer.id, f"no break of {rule.duration} min within "
+                f"{rule.earliest_start}-{rule.latest_end} in a day that covers it")
     for brk in taken:
         if brk.start < route.departure - EPS or brk.end > route.return_time + EPS:
             bad("break", carer.id, "break outside the working day")

@@ -31,9 +31,15 @@ def solve(
     time_limit_s: float,
     seed: int,
     on_progress: ProgressFn | None = None,
+    iterations: int | None = None,
 ) -> Roster:
-    """Builds a roster within ``time_limit_s`` seconds; same seed, same roster.
+    """Builds a roster within ``time_limit_s`` seconds.
 
+    The search is seeded. With ``iterations`` set (PyVRP iterations and layer
+    ruin-and-recreate rounds) the same seed gives the same roster on any
+    machine, as long as the time limit is not hit first; with a time limit
+    alone, where the search stops depends on machine speed.
+    ``on_progress(elapsed_s, time_limit_s)`` is called during the search.
     Visits that cannot be served are returned in ``Roster.unassigned`` with
     the reason; this function does not raise on infeasible instances.
     """
@@ -45,12 +51,14 @@ def solve(
     core_s = time_limit_s * (1 - LAYER_SHARE) if layer_work else time_limit_s * 0.95
     routes: list[list[int]] = [[] for _ in range(p.n_carers)]
     if slots:
-        routes, _ = solve_routes(p, slots, max(0.05, core_s), seed, on_progress, time_limit_s)
+        routes, _ = solve_routes(
+            p, slots, max(0.05, core_s), seed, on_progress, time_limit_s, iterations
+        )
     layer = Layer(p, routes, seed, deadline)
     layer.repair()
     layer.fill()
     if layer_work:
-        layer.improve()
+        layer.improve(iterations)
     layer.repair()
     if on_progress is not None:
         on_progress(time_limit_s, time_limit_s)

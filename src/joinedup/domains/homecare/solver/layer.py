@@ -75,18 +75,20 @@ class Layer:
     # -- insertion ----------------------------------------------------------------------
     def _apply(self, moves: list[tuple[int, int, int]]) -> None:
         for s, k, pos in moves:
-            route = self.routes[k]
-            route.insert(pos, s)
-            if len(route) == 1:  # a carer starting work also takes their breaks
-                route.extend(-b - 1 for b in self.p.carer_breaks[k])
+            self.routes[k].insert(pos, s)
+        for k in {k for _s, k, _pos in moves}:
+            if self.p.carer_breaks[k] and not any(i < 0 for i in self.routes[k]):
+                if self.evaluate().route_excess[k] > 1e-6:  # a break is now owed
+                    self._place_breaks(k)
 
-    def _try(self, moves: list[tuple[int, int, int]]) -> float:
+    def _try(self, moves: list[tuple[int, int, int]]) -> tuple[float, dict[int, list[int]]]:
         saved = {k: list(self.routes[k]) for _s, k, _pos in moves}
         self._apply(moves)
         cost = self.evaluate().cost
+        result = {k: self.routes[k] for k in saved}
         for k, route in saved.items():
             self.routes[k] = route
-        return cost
+        return cost, result
 
     def insert(self, s: int) -> bool:
         """Best insertion of a slot (with its double-up partner); False if none helps."""
@@ -101,14 +103,16 @@ class Layer:
             _a, _b, lo, hi = p.sync_pairs_of[s]
             pairs = pair_candidates(p, self.routes, self.current, a, b, lo, hi, TOP_K)
             shortlist = [[(a, ka, pa), (b, kb, pb)] for _c, (ka, pa), (kb, pb) in pairs[:TOP_K]]
+        best_routes: dict[int, list[int]] = {}
         for moves in shortlist:
-            cost = self._try(moves)
+            cost, routes = self._try(moves)
             if best is None or cost < best[0]:
-                best = (cost, moves)
+                best, best_routes = (cost, moves), routes
         if best is None:
             return False
         before = self.current.cost
-        self._apply(best[1])
+        for k, route in best_routes.items():
+            self.routes[k] = route
         for slot, _k, _pos in best[1]:
             self.unassigned.remove(slot)
         self.current = self.evaluate()
@@ -181,13 +185,17 @@ class Layer:
                     groups.append(g)
         return groups
 
-    def improve(self) -> None:
+    def improve(self, max_iterations: int | None = None) -> None:
         best_routes = [list(r) for r in self.routes]
         best_unassigned = list(self.unassigned)
         best_cost = self.current.cost
         began = time.perf_counter()
         span = max(1e-3, self.deadline - began)
+        iterations = 0
         while time.perf_counter() < self.deadline:
+            iterations += 1
+            if max_iterations is not None and iterations > max_iterations:
+                break
             placed = [s for r in self.routes for s in r if s >= 0]
             if not placed:
                 break
@@ -204,6 +212,8 @@ class Layer:
                     self.insert(s)
             self.repair()
             progress = (time.perf_counter() - began) / span
+            if max_iterations is not None:
+                progress = max(progress, iterations / max_iterations)
             threshold = 0.002 * best_cost * max(0.0, 1.0 - progress)
             accept = self.current.cost < saved[2].cost - 1e-9 or (
                 self.current.feasible and self.current.cost < best_cost + threshold

@@ -31,7 +31,11 @@ def time_scale(p: Problem) -> int:
 class TimedStop:
     """Stops after ``limit_s`` seconds and reports progress on the way."""
 
-    def __init__(self, limit_s: float, on_progress: ProgressFn | None, offset_s: float, total_s: float):
+    def __init__(
+        self, limit_s: float, on_progress: ProgressFn | None, offset_s: float, total_s: float,
+        max_iterations: int | None = None,
+    ):
+        self._iterations_left = max_iterations
         self._deadline = time.perf_counter() + limit_s
         self._began = time.perf_counter()
         self._on_progress = on_progress
@@ -44,6 +48,10 @@ class TimedStop:
         if self._on_progress is not None and now - self._last > 0.1:
             self._last = now
             self._on_progress(min(self._total, self._offset + now - self._began), self._total)
+        if self._iterations_left is not None:
+            self._iterations_left -= 1
+            if self._iterations_left < 0:
+                return True
         return now >= self._deadline
 
 
@@ -120,11 +128,12 @@ def build_data(p: Problem, slots: list[int], required: bool) -> tuple[ProblemDat
 def solve_routes(
     p: Problem, slots: list[int], time_limit_s: float, seed: int,
     on_progress: ProgressFn | None = None, total_s: float | None = None,
+    max_iterations: int | None = None,
 ) -> tuple[list[list[int]], Result]:
     """Routes per carer (lists of slot ids) from a PyVRP solve of the relaxation."""
     required = p.instance.source == "vrplib"
     data, members = build_data(p, slots, required)
-    stop = TimedStop(time_limit_s, on_progress, 0.0, total_s or time_limit_s)
+    stop = TimedStop(time_limit_s, on_progress, 0.0, total_s or time_limit_s, max_iterations)
     result = solve(data, stop, seed=seed, collect_stats=False, display=False)
     routes: list[list[int]] = [[] for _ in range(p.n_carers)]
     used = [0] * len(members)

@@ -136,8 +136,11 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
                 if obj.lateness_is_hard:
                     ex += late
         ex += max(0, load - p.capacity[k])
-        # every break of a working carer must be taken
-        ex += HARD_PENALTY * sum(1 for b in p.carer_breaks[k] if b not in break_start)
+        # a break is owed when the working day covers its whole window
+        ex += HARD_PENALTY * sum(
+            1 for b in p.carer_breaks[k]
+            if b not in break_start and departure[k] <= p.breaks[b][1] + 1e-9 and back[k] >= p.breaks[b][2] - 1e-9
+        )
         excess[k] = ex
     for r, carers in distinct.items():
         over = max(0, len(carers) - p.max_distinct[r]) * HARD_PENALTY
