@@ -3,6 +3,7 @@ property test that every roster returned on random instances passes the checker.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -149,7 +150,8 @@ def random_instances(draw: st.DrawFn) -> Instance:
     })
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("ROSTER_EXAMPLES", "40")), deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(random_instances(), st.integers(0, 3))
 def test_every_returned_roster_passes_the_checker(instance: Instance, seed: int) -> None:
     roster = solve(instance, time_limit_s=3, seed=seed, iterations=25)

@@ -125,9 +125,13 @@ class Layer:
     def _remove(self, slots: list[int]) -> None:
         for k, route in enumerate(self.routes):
             if any(s in route for s in slots):
-                self.routes[k] = [i for i in route if i not in slots]
-                if not any(i >= 0 for i in self.routes[k]):
-                    self.routes[k] = []
+                kept = [i for i in route if i not in slots]
+                first = next((n for n, i in enumerate(kept) if i >= 0), None)
+                if first is None:
+                    kept = []
+                elif first > 0:  # breaks are taken between visits, never before the first
+                    kept = [kept[first]] + kept[:first] + kept[first + 1:]
+                self.routes[k] = kept
         self.unassigned.extend(s for s in slots if s not in self.unassigned)
 
     # -- repair -------------------------------------------------------------------------

@@ -8,6 +8,7 @@ the search never sees them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import Instance
 
@@ -46,6 +47,8 @@ class Problem:
     carer_breaks: list[list[int]] = field(default_factory=list)
     # per recipient
     max_distinct: list[int] = field(default_factory=list)
+    # route key -> (free start times, time back, summary), shared by all evaluations
+    cache: dict[tuple[int, ...], Any] = field(default_factory=dict)
 
     @property
     def n_slots(self) -> int:

@@ -51,49 +51,97 @@ def route_travel(p: Problem, k: int, route: list[int]) -> float:
     return total + travel[loc][p.end_loc[k]] if route else 0.0
 
 
-def _forward(
-    p: Problem, k: int, route: list[int], lb: dict[int, float], start: dict[int, float],
-    break_start: dict[int, float],
-) -> float:
-    """Earliest times along one route; returns the time back at the end location."""
+def _forward(p: Problem, k: int, route: list[int], lb: dict[int, float]) -> tuple[list[float], float]:
+    """Earliest start of every item (visit or break) along one route, and the time back."""
     travel = p.travel[k]
     loc = p.start_loc[k]
     t = p.shift_start[k]
+    times: list[float] = []
     for item in route:
         if item >= 0:
             nxt = p.loc[item]
-            arrive = t + travel[loc][nxt]
-            s = max(arrive, p.tw_start[item], lb.get(item, 0.0))
-            start[item] = s
+            s = max(t + travel[loc][nxt], p.tw_start[item], lb.get(item, 0.0))
+            times.append(s)
             t = s + p.duration[item]
             loc = nxt
         else:
             _, earliest, _, dur = p.breaks[-item - 1]
             s = max(t, earliest)
-            break_start[-item - 1] = s
+            times.append(s)
             t = s + dur
-    return t + travel[loc][p.end_loc[k]]
+    return times, t + travel[loc][p.end_loc[k]]
+
+
+# (travel, departure, hard excess, non-usual count, lateness sum, lateness max, recipients)
+RouteSummary = tuple[float, float, float, int, float, float, frozenset[int]]
+_CACHE_LIMIT = 200_000
+
+
+def _summary(p: Problem, k: int, route: list[int], times: list[float], back: float) -> RouteSummary:
+    lateness_is_hard = p.instance.objective.lateness_is_hard
+    first = next(n for n, i in enumerate(route) if i >= 0)
+    departure = times[first] - p.travel[k][p.start_loc[k]][p.loc[route[first]]]
+    ex = max(0.0, back - p.shift_end[k]) + max(0.0, back - departure - p.max_work[k])
+    load = non_usual = 0
+    late_sum = late_max = 0.0
+    recipients = set()
+    for item, t in zip(route, times):
+        if item < 0:
+            _, _, latest, dur = p.breaks[-item - 1]
+            ex += max(0.0, t + dur - latest)
+            continue
+        load += p.demand[item]
+        if p.familiar[item] and k not in p.familiar[item]:
+            non_usual += 1
+        recipients.add(p.recipient[item])
+        late = t - p.tw_end[item]
+        if late > 1e-9:
+            late_sum += late
+            late_max = max(late_max, late)
+    if lateness_is_hard:
+        ex += late_sum
+    ex += max(0, load - p.capacity[k])
+    # a break is owed when the working day covers its whole window
+    taken = {-i - 1 for i in route if i < 0}
+    ex += HARD_PENALTY * sum(
+        1 for b in p.carer_breaks[k]
+        if b not in taken and departure <= p.breaks[b][1] + 1e-9 and back >= p.breaks[b][2] - 1e-9
+    )
+    return (route_travel(p, k, route), departure, ex, non_usual, late_sum, late_max, frozenset(recipients))
 
 
 def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation:
     obj = p.instance.objective
+    cache = p.cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()
+    times: list[list[float]] = [[] for _ in routes]
+    back = [0.0] * len(routes)
+    keys: list[tuple[int, ...] | None] = [None] * len(routes)
     start: dict[int, float] = {}
-    break_start: dict[int, float] = {}
-    lb: dict[int, float] = {}
     route_of: dict[int, int] = {}
     for k, route in enumerate(routes):
-        for item in route:
+        if not route:
+            continue
+        key = (k, *route)
+        keys[k] = key
+        hit = cache.get(key)
+        if hit is None:
+            free_times, free_back = _forward(p, k, route, {})
+            hit = (free_times, free_back, _summary(p, k, route, free_times, free_back))
+            cache[key] = hit
+        times[k], back[k] = hit[0], hit[1]
+        for item, t in zip(route, times[k]):
             if item >= 0:
+                start[item] = t
                 route_of[item] = k
+    # sync rules raise start times; re-time only the routes they touch
     pairs = [(a, b, lo, hi) for a, b, lo, hi in p.sync_pairs if a in route_of and b in route_of]
-    back = [0.0] * len(routes)
-    dirty = set(range(len(routes)))
+    lb: dict[int, float] = {}
+    raised: set[int] = set()
     timeable = True
     for _round in range(2 * len(pairs) + 2):
-        for k in dirty:
-            if routes[k]:
-                back[k] = _forward(p, k, routes[k], lb, start, break_start)
-        dirty = set()
+        dirty: set[int] = set()
         for a, b, lo, hi in pairs:
             if start[b] < start[a] + lo - 1e-9:
                 lb[b] = start[a] + lo
@@ -103,54 +151,41 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
                 dirty.add(route_of[a])
         if not dirty:
             break
+        raised |= dirty
+        for k in dirty:
+            times[k], back[k] = _forward(p, k, routes[k], lb)
+            for item, t in zip(routes[k], times[k]):
+                if item >= 0:
+                    start[item] = t
     else:
         timeable = False
-    travel_total = 0.0
+    travel_total = total_late = max_late = 0.0
+    non_usual = 0
     departure = [0.0] * len(routes)
     excess = [0.0] * len(routes)
-    non_usual = 0
+    break_start: dict[int, float] = {}
     distinct: dict[int, set[int]] = {}
-    total_late = 0.0
-    max_late = 0.0
     for k, route in enumerate(routes):
-        first = next((i for i in route if i >= 0), None)
-        if first is None:
+        key = keys[k]
+        if key is None or not any(i >= 0 for i in route):
             continue
-        travel_total += route_travel(p, k, route)
-        departure[k] = start[first] - p.travel[k][p.start_loc[k]][p.loc[first]]
-        ex = max(0.0, back[k] - p.shift_end[k]) + max(0.0, back[k] - departure[k] - p.max_work[k])
-        load = 0
-        for item in route:
+        summary = _summary(p, k, route, times[k], back[k]) if k in raised else cache[key][2]
+        travel, departure[k], excess[k], usual_misses, late_sum, late_max, recipients = summary
+        travel_total += travel
+        non_usual += usual_misses
+        total_late += late_sum
+        max_late = max(max_late, late_max)
+        for r in recipients:
+            distinct.setdefault(r, set()).add(k)
+        for item, t in zip(route, times[k]):
             if item < 0:
-                _, _, latest, dur = p.breaks[-item - 1]
-                ex += max(0.0, break_start[-item - 1] + dur - latest)
-                continue
-            load += p.demand[item]
-            if p.familiar[item] and k not in p.familiar[item]:
-                non_usual += 1
-            distinct.setdefault(p.recipient[item], set()).add(k)
-            late = start[item] - p.tw_end[item]
-            if late > 1e-9:
-                total_late += late
-                max_late = max(max_late, late)
-                if obj.lateness_is_hard:
-                    ex += late
-        ex += max(0, load - p.capacity[k])
-        # a break is owed when the working day covers its whole window
-        ex += HARD_PENALTY * sum(
-            1 for b in p.carer_breaks[k]
-            if b not in break_start and departure[k] <= p.breaks[b][1] + 1e-9 and back[k] >= p.breaks[b][2] - 1e-9
-        )
-        excess[k] = ex
+                break_start[-item - 1] = t
     for r, carers in distinct.items():
         over = max(0, len(carers) - p.max_distinct[r]) * HARD_PENALTY
         for k in carers:
             excess[k] += over / len(carers)
     hard = sum(excess)
-    if obj.lateness_is_hard:
-        soft_late = 0.0
-    else:
-        soft_late = obj.total_lateness * total_late + obj.max_lateness * max_late
+    soft_late = 0.0 if obj.lateness_is_hard else obj.total_lateness * total_late + obj.max_lateness * max_late
     cost = (
         obj.travel * travel_total
         + soft_late
