@@ -37,8 +37,15 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / 
 SET_SIZES = {"A": 10, "B": 25, "C": 50, "D": 75, "E": 100, "F": 200, "G": 300}
 # Published BRKGA-MP-IPR set means (20 runs) and mean run time in seconds, from
 # afkummer/phd-thesis-results-2021 brkga-mp-ipr/Tables.ods via the data README.
-BRKGA_MP_IPR = {"A": (227.51, 97), "B": (414.92, 105), "C": (629.79, 129), "D": (797.20, 164),
-                "E": (847.18, 218), "F": (1260.56, 569), "G": (1665.69, 1210)}
+BRKGA_MP_IPR = {
+    "A": (227.51, 97),
+    "B": (414.92, 105),
+    "C": (629.79, 129),
+    "D": (797.20, 164),
+    "E": (847.18, 218),
+    "F": (1260.56, 569),
+    "G": (1665.69, 1210),
+}
 GH_FULL = ["C1_10_1", "C2_10_1", "R1_10_1", "R2_10_1", "RC1_10_1", "RC2_10_1"]
 
 
@@ -72,16 +79,25 @@ def run_mankowska(folder: Path, sets: str, per_set: int, limit: float, seed: int
             ours.append((m.travel_time + m.total_lateness + m.max_lateness) / 3)
             theirs.append(best[f"{letter}{k}"])
             times.append(roster.runtime_s)
-            print(f"  {letter}{k}: ours {ours[-1]:.2f}  best published {theirs[-1]:.2f}  "
-                  f"violations {len(found)}  unassigned {len(roster.unassigned)}  {times[-1]:.1f}s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {letter}{k}: ours {ours[-1]:.2f}  best published {theirs[-1]:.2f}  "
+                f"violations {len(found)}  unassigned {len(roster.unassigned)}  {times[-1]:.1f}s",
+                file=sys.stderr,
+                flush=True,
+            )
         mean_ours, mean_best = statistics.mean(ours), statistics.mean(theirs)
-        rows.append({
-            "set": letter, "n": per_set, "ours": mean_ours, "best": mean_best,
-            "gap": 100 * (mean_ours / mean_best - 1),
-            "brkga": BRKGA_MP_IPR[letter] if per_set == 10 else None,
-            "time": statistics.mean(times), "unassigned": unassigned,
-        })
+        rows.append(
+            {
+                "set": letter,
+                "n": per_set,
+                "ours": mean_ours,
+                "best": mean_best,
+                "gap": 100 * (mean_ours / mean_best - 1),
+                "brkga": BRKGA_MP_IPR[letter] if per_set == 10 else None,
+                "time": statistics.mean(times),
+                "unassigned": unassigned,
+            }
+        )
     return {"rows": rows, "violations": violations}
 
 
@@ -106,7 +122,8 @@ def ortools_vrptw(path: Path, limit: float) -> float | None:
     for node in range(1, n):
         time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(early[node], late[node])
     routing.AddDimensionWithVehicleCapacity(
-        routing.RegisterUnaryTransitVector(demand), 0, [vt.capacity[0]] * vt.num_available, True, "load")
+        routing.RegisterUnaryTransitVector(demand), 0, [vt.capacity[0]] * vt.num_available, True, "load"
+    )
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
@@ -128,31 +145,46 @@ def run_gh(folder: Path, names: list[str], limit: float, seed: int) -> dict[str,
         result = pyvrp.solve(pyvrp.read(vrp, round_func="dimacs"), MaxRuntime(limit), seed=seed)
         plain = result.cost() / 10 if result.is_feasible() else float("inf")
         ort = ortools_vrptw(vrp, limit)
-        row = {"instance": name, "bks": bks, "ours": ours, "pyvrp": plain,
-               "ortools": ort if ort is not None else float("inf")}
+        row: dict[str, Any] = {
+            "instance": name,
+            "bks": bks,
+            "ours": ours,
+            "pyvrp": plain,
+            "ortools": ort if ort is not None else float("inf"),
+        }
         for key in ("ours", "pyvrp", "ortools"):
             row[f"gap_{key}"] = 100 * (row[key] / bks - 1)
         rows.append(row)
-        print(f"  {name}: bks {bks:.1f} ours {ours:.1f} pyvrp {plain:.1f} ortools {row['ortools']:.1f}"
-              f"  violations {len(found)}", file=sys.stderr, flush=True)
+        print(
+            f"  {name}: bks {bks:.1f} ours {ours:.1f} pyvrp {plain:.1f} ortools {row['ortools']:.1f}"
+            f"  violations {len(found)}",
+            file=sys.stderr,
+            flush=True,
+        )
     return {"rows": rows, "violations": violations}
 
 
 def print_tables(mk: dict[str, Any], gh: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"\nMankowska et al. (2014), {args.time_limit:g} s per instance, seed {args.seed}")
-    print("| set | n | ours (mean) | best published (mean of per-instance min) | gap % "
-          "| BRKGA-MP-IPR mean (time) | our time s | unassigned |")
+    print(
+        "| set | n | ours (mean) | best published (mean of per-instance min) | gap % "
+        "| BRKGA-MP-IPR mean (time) | our time s | unassigned |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in mk["rows"]:
         brkga = f"{r['brkga'][0]:.2f} ({r['brkga'][1]} s)" if r["brkga"] else "n/a (subset)"
-        print(f"| {r['set']} | {r['n']} | {r['ours']:.2f} | {r['best']:.2f} | {r['gap']:+.2f} | {brkga} "
-              f"| {r['time']:.1f} | {r['unassigned']} |")
+        print(
+            f"| {r['set']} | {r['n']} | {r['ours']:.2f} | {r['best']:.2f} | {r['gap']:+.2f} | {brkga} "
+            f"| {r['time']:.1f} | {r['unassigned']} |"
+        )
     print(f"\nGehring-Homberger 1000 VRPTW, {args.gh_time_limit:g} s per instance and solver, seed {args.seed}")
     print("| instance | BKS | ours | gap % | PyVRP | gap % | OR-Tools | gap % |")
     print("|---|---|---|---|---|---|---|---|")
     for r in gh["rows"]:
-        print(f"| {r['instance']} | {r['bks']:.1f} | {r['ours']:.1f} | {r['gap_ours']:.2f} | {r['pyvrp']:.1f} "
-              f"| {r['gap_pyvrp']:.2f} | {r['ortools']:.1f} | {r['gap_ortools']:.2f} |")
+        print(
+            f"| {r['instance']} | {r['bks']:.1f} | {r['ours']:.1f} | {r['gap_ours']:.2f} | {r['pyvrp']:.1f} "
+            f"| {r['gap_pyvrp']:.2f} | {r['ortools']:.1f} | {r['gap_ortools']:.2f} |"
+        )
 
 
 def main() -> None:
@@ -182,7 +214,8 @@ def main() -> None:
     summary = {
         "mankowska_gap_pct_by_set": {r["set"]: round(r["gap"], 3) for r in mk["rows"]},
         "mankowska_gap_to_brkga_mp_ipr_pct_by_set": {
-            r["set"]: round(100 * (r["ours"] / r["brkga"][0] - 1), 3) for r in mk["rows"] if r["brkga"]},
+            r["set"]: round(100 * (r["ours"] / r["brkga"][0] - 1), 3) for r in mk["rows"] if r["brkga"]
+        },
         "mankowska_unassigned": sum(r["unassigned"] for r in mk["rows"]),
         "violations": mk["violations"] + gh["violations"],
         "gh_instances": names,

@@ -31,16 +31,36 @@ def small_instance(**overrides: Any) -> Instance:
             {"id": "bob", "home": 0, "skills": ["personal"], "shift": {"start": 0, "end": 600}},
         ],
         "recipients": [
-            {"id": "r1", "location": 1, "visits": [
-                {"id": "v1", "window": {"start": 60, "end": 120},
-                 "services": [{"skill": "meds", "duration": 30}]}]},
-            {"id": "r2", "location": 2, "visits": [
-                {"id": "v2", "window": {"start": 60, "end": 180},
-                 "services": [{"skill": "personal", "duration": 30}]}]},
-            {"id": "r3", "location": 3, "visits": [
-                {"id": "v3", "window": {"start": 200, "end": 260},
-                 "services": [{"skill": "personal", "duration": 45}, {"skill": "personal", "duration": 45}],
-                 "sync": {"kind": "simultaneous"}}]},
+            {
+                "id": "r1",
+                "location": 1,
+                "visits": [
+                    {"id": "v1", "window": {"start": 60, "end": 120}, "services": [{"skill": "meds", "duration": 30}]}
+                ],
+            },
+            {
+                "id": "r2",
+                "location": 2,
+                "visits": [
+                    {
+                        "id": "v2",
+                        "window": {"start": 60, "end": 180},
+                        "services": [{"skill": "personal", "duration": 30}],
+                    }
+                ],
+            },
+            {
+                "id": "r3",
+                "location": 3,
+                "visits": [
+                    {
+                        "id": "v3",
+                        "window": {"start": 200, "end": 260},
+                        "services": [{"skill": "personal", "duration": 45}, {"skill": "personal", "duration": 45}],
+                        "sync": {"kind": "simultaneous"},
+                    }
+                ],
+            },
         ],
     }
     data.update(overrides)

@@ -37,7 +37,7 @@ def test_negative_duration_is_rejected() -> None:
 def test_window_ending_before_it_starts_is_rejected() -> None:
     recs = recipients()
     recs[1]["visits"][0]["window"] = {"start": 200, "end": 100}
-    with pytest.raises(ValidationError, match="ends .* before it starts"):
+    with pytest.raises(ValidationError, match=r"ends .* before it starts"):
         small_instance(recipients=recs)
 
 

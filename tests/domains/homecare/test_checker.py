@@ -17,12 +17,24 @@ def good_roster() -> dict[str, Any]:
     return {
         "instance_name": "small",
         "routes": [
-            {"carer_id": "ann", "departure": 50, "return_time": 275, "stops": [
-                {"visit_id": "v1", "service_index": 0, "arrival": 60, "start": 60, "end": 90},
-                {"visit_id": "v3", "service_index": 0, "arrival": 110, "start": 200, "end": 245}]},
-            {"carer_id": "bob", "departure": 40, "return_time": 275, "stops": [
-                {"visit_id": "v2", "service_index": 0, "arrival": 60, "start": 60, "end": 90},
-                {"visit_id": "v3", "service_index": 1, "arrival": 100, "start": 200, "end": 245}]},
+            {
+                "carer_id": "ann",
+                "departure": 50,
+                "return_time": 275,
+                "stops": [
+                    {"visit_id": "v1", "service_index": 0, "arrival": 60, "start": 60, "end": 90},
+                    {"visit_id": "v3", "service_index": 0, "arrival": 110, "start": 200, "end": 245},
+                ],
+            },
+            {
+                "carer_id": "bob",
+                "departure": 40,
+                "return_time": 275,
+                "stops": [
+                    {"visit_id": "v2", "service_index": 0, "arrival": 60, "start": 60, "end": 90},
+                    {"visit_id": "v3", "service_index": 1, "arrival": 100, "start": 200, "end": 245},
+                ],
+            },
         ],
     }
 
@@ -50,8 +62,10 @@ def stop(data: dict[str, Any], carer: int, index: int) -> dict[str, Any]:
         ("duration", lambda d: stop(d, 0, 0).update(end=80)),
         ("sync", lambda d: stop(d, 1, 1).update(start=210, end=255)),
         ("missing", lambda d: d["routes"][1]["stops"].pop(0)),
-        ("duplicate", lambda d: d["routes"][0]["stops"].insert(1, dict(stop(d, 1, 0), arrival=100,
-                                                                        start=100, end=130))),
+        (
+            "duplicate",
+            lambda d: d["routes"][0]["stops"].insert(1, dict(stop(d, 1, 0), arrival=100, start=100, end=130)),
+        ),
         ("duplicate", lambda d: d["routes"].append(copy.deepcopy(d["routes"][0]))),
         ("unknown_record", lambda d: d["routes"][0].update(carer_id="zoe")),
         ("unknown_record", lambda d: stop(d, 0, 0).update(visit_id="nope")),
@@ -92,8 +106,7 @@ def test_same_carer_twice_on_a_double_up(small: Instance) -> None:
 def test_two_places_at_once(small: Instance) -> None:
     data = good_roster()
     # ann claims v2 while she is still at v1
-    data["routes"][0]["stops"].insert(1, {"visit_id": "v2", "service_index": 0, "arrival": 70,
-                                          "start": 70, "end": 100})
+    data["routes"][0]["stops"].insert(1, {"visit_id": "v2", "service_index": 0, "arrival": 70, "start": 70, "end": 100})
     data["routes"][1]["stops"].pop(0)
     assert "travel" in codes(small, data)
 

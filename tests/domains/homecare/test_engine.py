@@ -54,7 +54,7 @@ def test_break_is_placed_inside_its_window() -> None:
     assert owed  # someone works through the break window...
     for route in owed:  # ...and gets the break inside it
         assert len(route.breaks) == 1
-        assert 120 <= route.breaks[0].start and route.breaks[0].end <= 200
+        assert route.breaks[0].start >= 120 and route.breaks[0].end <= 200
 
 
 def test_sequential_double_up_keeps_its_gap() -> None:
@@ -69,17 +69,29 @@ def test_sequential_double_up_keeps_its_gap() -> None:
 
 def continuity_instance(**objective: Any) -> Instance:
     """Two identical carers; r1 usually sees bob, who lives further away."""
-    return Instance.model_validate({
-        "name": "continuity",
-        "travel_times": {"car": line_matrix(4)},
-        "carers": [{"id": "ann", "home": 1}, {"id": "bob", "home": 3}],
-        "recipients": [{
-            "id": "r1", "location": 1, "usual_carers": ["bob"],
-            "visits": [{"id": f"v{i}", "window": {"start": 100 * i, "end": 100 * i + 30},
-                        "services": [{"duration": 20}]} for i in range(3)],
-        }],
-        "objective": objective,
-    })
+    return Instance.model_validate(
+        {
+            "name": "continuity",
+            "travel_times": {"car": line_matrix(4)},
+            "carers": [{"id": "ann", "home": 1}, {"id": "bob", "home": 3}],
+            "recipients": [
+                {
+                    "id": "r1",
+                    "location": 1,
+                    "usual_carers": ["bob"],
+                    "visits": [
+                        {
+                            "id": f"v{i}",
+                            "window": {"start": 100 * i, "end": 100 * i + 30},
+                            "services": [{"duration": 20}],
+                        }
+                        for i in range(3)
+                    ],
+                }
+            ],
+            "objective": objective,
+        }
+    )
 
 
 def test_usual_carer_is_preferred_when_continuity_is_weighted() -> None:
@@ -108,7 +120,8 @@ def random_instances(draw: st.DrawFn) -> Instance:
     for k in range(draw(st.integers(1, 3))):
         start = draw(st.integers(0, 120))
         carer: dict[str, Any] = {
-            "id": f"c{k}", "home": draw(st.integers(0, n_locs - 1)),
+            "id": f"c{k}",
+            "home": draw(st.integers(0, n_locs - 1)),
             "skills": draw(st.lists(skills, max_size=3, unique=True)),
             "shift": {"start": start, "end": start + draw(st.integers(60, 600))},
         }
@@ -127,31 +140,50 @@ def random_instances(draw: st.DrawFn) -> Instance:
             visit: dict[str, Any] = {
                 "id": f"r{r}v{v}",
                 "window": {"start": begin, "end": begin + draw(st.integers(0, 180))},
-                "services": [{"skill": draw(st.one_of(st.none(), skills)),
-                              "duration": draw(st.integers(0, 60))} for _ in range(n_services)],
+                "services": [
+                    {"skill": draw(st.one_of(st.none(), skills)), "duration": draw(st.integers(0, 60))}
+                    for _ in range(n_services)
+                ],
             }
             if n_services == 2:
                 lo = draw(st.integers(0, 40))
-                visit["sync"] = draw(st.sampled_from([
-                    {"kind": "simultaneous"},
-                    {"kind": "sequential", "min_gap": lo, "max_gap": lo + draw(st.integers(0, 30))}]))
+                visit["sync"] = draw(
+                    st.sampled_from(
+                        [
+                            {"kind": "simultaneous"},
+                            {"kind": "sequential", "min_gap": lo, "max_gap": lo + draw(st.integers(0, 30))},
+                        ]
+                    )
+                )
             visits.append(visit)
-        recipients.append({
-            "id": f"r{r}", "location": draw(st.integers(0, n_locs - 1)), "visits": visits,
-            "excluded_carers": draw(st.lists(st.sampled_from(ids), max_size=1)),
-            "usual_carers": draw(st.lists(st.sampled_from(ids), max_size=1)),
-            "max_distinct_carers": draw(st.one_of(st.none(), st.integers(1, 2))),
-        })
-    objective = draw(st.sampled_from([
-        {}, {"lateness_is_hard": False, "max_lateness": 1.0}, {"non_usual_carer": 50.0}]))
-    return Instance.model_validate({
-        "name": "random", "travel_times": {"car": matrix}, "carers": carers,
-        "recipients": recipients, "objective": objective,
-    })
+        recipients.append(
+            {
+                "id": f"r{r}",
+                "location": draw(st.integers(0, n_locs - 1)),
+                "visits": visits,
+                "excluded_carers": draw(st.lists(st.sampled_from(ids), max_size=1)),
+                "usual_carers": draw(st.lists(st.sampled_from(ids), max_size=1)),
+                "max_distinct_carers": draw(st.one_of(st.none(), st.integers(1, 2))),
+            }
+        )
+    objective = draw(st.sampled_from([{}, {"lateness_is_hard": False, "max_lateness": 1.0}, {"non_usual_carer": 50.0}]))
+    return Instance.model_validate(
+        {
+            "name": "random",
+            "travel_times": {"car": matrix},
+            "carers": carers,
+            "recipients": recipients,
+            "objective": objective,
+        }
+    )
 
 
-@settings(max_examples=int(os.environ.get("ROSTER_EXAMPLES", "40")), deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("ROSTER_EXAMPLES", "40")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(random_instances(), st.integers(0, 3))
 def test_every_returned_roster_passes_the_checker(instance: Instance, seed: int) -> None:
     roster = solve(instance, time_limit_s=3, seed=seed, iterations=25)

@@ -27,7 +27,7 @@ def check_roster(instance: Instance, roster: Roster) -> list[Violation]:
     seen_carers: set[str] = set()
 
     def bad(code: str, record: str, message: str) -> None:
-        out.append(Violation(code=code, record=record, message=message))  # type: ignore[arg-type]
+        out.append(Violation.model_validate({"code": code, "record": record, "message": message}))
 
     for route in roster.routes:
         carer = carers.get(route.carer_id)
@@ -114,11 +114,20 @@ def _check_breaks(
         # owed when the working day covers the whole break window
         if not stops or route.departure > rule.earliest_start + EPS or route.return_time < rule.latest_end - EPS:
             continue
-        fits = [b for b in taken if b.start >= rule.earliest_start - EPS and b.end <= rule.latest_end + EPS
-                and b.end - b.start >= rule.duration - EPS]
+        fits = [
+            b
+            for b in taken
+            if b.start >= rule.earliest_start - EPS
+            and b.end <= rule.latest_end + EPS
+            and b.end - b.start >= rule.duration - EPS
+        ]
         if not fits:
-            bad("break", carer.id, f"no break of {rule.duration} min within "
-                f"{rule.earliest_start}-{rule.latest_end} in a day that covers it")
+            bad(
+                "break",
+                carer.id,
+                f"no break of {rule.duration} min within "
+                f"{rule.earliest_start}-{rule.latest_end} in a day that covers it",
+            )
     for brk in taken:
         if brk.start < route.departure - EPS or brk.end > route.return_time + EPS:
             bad("break", carer.id, "break outside the working day")

@@ -52,9 +52,7 @@ def solve(
     core_s = time_limit_s * (1 - LAYER_SHARE) if layer_work else time_limit_s - min(0.3, 0.05 * time_limit_s)
     routes: list[list[int]] = [[] for _ in range(p.n_carers)]
     if slots:
-        routes, _ = solve_routes(
-            p, slots, max(0.05, core_s), seed, on_progress, time_limit_s, iterations
-        )
+        routes, _ = solve_routes(p, slots, max(0.05, core_s), seed, on_progress, time_limit_s, iterations)
     layer = Layer(p, routes, seed, deadline)
     layer.repair()
     layer.fill()
@@ -85,8 +83,15 @@ def to_roster(p: Problem, routes: list[list[int]], unassigned: list[int], ev: Ev
                 arrival = t + travel[loc][p.loc[item]]
                 start = ev.start[item]
                 end = start + p.duration[item]
-                stops.append(Stop(visit_id=p.visit_id[item], service_index=p.service_index[item],
-                                  arrival=arrival, start=start, end=end))
+                stops.append(
+                    Stop(
+                        visit_id=p.visit_id[item],
+                        service_index=p.service_index[item],
+                        arrival=arrival,
+                        start=start,
+                        end=end,
+                    )
+                )
                 t, loc = end, p.loc[item]
             else:
                 b_start = ev.break_start[-item - 1]
@@ -94,18 +99,22 @@ def to_roster(p: Problem, routes: list[list[int]], unassigned: list[int], ev: Ev
                 breaks.append(BreakTaken(start=b_start, end=b_end))
                 t = b_end
         back = t + travel[loc][p.end_loc[k]]
-        out_routes.append(CarerRoute(carer_id=carers[k].id, departure=ev.departure[k],
-                                     return_time=back, stops=stops, breaks=breaks))
+        out_routes.append(
+            CarerRoute(carer_id=carers[k].id, departure=ev.departure[k], return_time=back, stops=stops, breaks=breaks)
+        )
     missing = [
         Unassigned(visit_id=p.visit_id[s], service_index=p.service_index[s], reason=reason)
         for s, reason in sorted(p.unassignable.items())
     ]
     for s in sorted(unassigned):
-        missing.append(Unassigned(
-            visit_id=p.visit_id[s], service_index=p.service_index[s],
-            reason="no carer could take it without breaking a hard rule "
-                   "(window, shift, working time, break or double-up timing)",
-        ))
+        missing.append(
+            Unassigned(
+                visit_id=p.visit_id[s],
+                service_index=p.service_index[s],
+                reason="no carer could take it without breaking a hard rule "
+                "(window, shift, working time, break or double-up timing)",
+            )
+        )
     obj = p.instance.objective
     objective = obj.travel * ev.travel + obj.total_lateness * ev.total_late + obj.max_lateness * ev.max_late
     objective += obj.non_usual_carer * ev.non_usual

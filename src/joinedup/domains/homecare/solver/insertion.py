@@ -14,9 +14,7 @@ from .schedule import HARD_PENALTY, Evaluation
 Candidate = tuple[float, int, int, float]  # estimate, carer, position, start time
 
 
-def _route_frame(
-    p: Problem, k: int, route: list[int], ev: Evaluation
-) -> tuple[list[float], list[int], list[int]]:
+def _route_frame(p: Problem, k: int, route: list[int], ev: Evaluation) -> tuple[list[float], list[int], list[int]]:
     """For each insertion position: end time before it, location before it, location after it."""
     ends: list[float] = []
     prev_locs: list[int] = []
@@ -40,8 +38,14 @@ def _route_frame(
 
 
 def estimate(
-    p: Problem, route: list[int], k: int, ev: Evaluation, s: int, pos: int,
-    frame: tuple[list[float], list[int], list[int]], min_start: float = 0.0,
+    p: Problem,
+    route: list[int],
+    k: int,
+    ev: Evaluation,
+    s: int,
+    pos: int,
+    frame: tuple[list[float], list[int], list[int]],
+    min_start: float = 0.0,
 ) -> tuple[float, float]:
     """(estimated cost change, start time) of putting slot ``s`` at ``pos`` of carer ``k``."""
     obj = p.instance.objective
@@ -85,9 +89,7 @@ def estimate(
     return cost, start
 
 
-def candidates(
-    p: Problem, routes: list[list[int]], ev: Evaluation, s: int, limit: int
-) -> list[Candidate]:
+def candidates(p: Problem, routes: list[list[int]], ev: Evaluation, s: int, limit: int) -> list[Candidate]:
     out: list[Candidate] = []
     for k in p.eligible[s]:
         route = routes[k]
@@ -101,7 +103,13 @@ def candidates(
 
 
 def pair_candidates(
-    p: Problem, routes: list[list[int]], ev: Evaluation, a: int, b: int, lo: float, hi: float,
+    p: Problem,
+    routes: list[list[int]],
+    ev: Evaluation,
+    a: int,
+    b: int,
+    lo: float,
+    hi: float,
     limit: int,
 ) -> list[tuple[float, tuple[int, int], tuple[int, int]]]:
     """Best (estimate, (carer, pos) for a, (carer, pos) for b) with synced start times."""

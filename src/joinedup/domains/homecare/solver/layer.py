@@ -13,8 +13,8 @@ import math
 import random
 import time
 
-from .problem import Problem
 from .insertion import candidates, pair_candidates
+from .problem import Problem
 from .schedule import Evaluation, evaluate
 
 TOP_K = 6  # insertion options timed exactly, after ranking by the fast estimate
@@ -23,7 +23,7 @@ TOP_K = 6  # insertion options timed exactly, after ranking by the fast estimate
 class Layer:
     def __init__(self, p: Problem, routes: list[list[int]], seed: int, deadline: float):
         self.p = p
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - search randomness, not security
         self.deadline = deadline
         self.routes = [list(r) for r in routes]
         assignable = [s for s in range(p.n_slots) if s not in p.unassignable]
@@ -77,9 +77,10 @@ class Layer:
         for s, k, pos in moves:
             self.routes[k].insert(pos, s)
         for k in {k for _s, k, _pos in moves}:
-            if self.p.carer_breaks[k] and not any(i < 0 for i in self.routes[k]):
-                if self.evaluate().route_excess[k] > 1e-6:  # a break is now owed
-                    self._place_breaks(k)
+            has_break = any(i < 0 for i in self.routes[k])
+            # a break is now owed
+            if self.p.carer_breaks[k] and not has_break and self.evaluate().route_excess[k] > 1e-6:
+                self._place_breaks(k)
 
     def _try(self, moves: list[tuple[int, int, int]]) -> tuple[float, dict[int, list[int]]]:
         saved = {k: list(self.routes[k]) for _s, k, _pos in moves}
@@ -130,7 +131,7 @@ class Layer:
                 if first is None:
                     kept = []
                 elif first > 0:  # breaks are taken between visits, never before the first
-                    kept = [kept[first]] + kept[:first] + kept[first + 1:]
+                    kept = [kept[first], *kept[:first], *kept[first + 1 :]]
                 self.routes[k] = kept
         self.unassigned.extend(s for s in slots if s not in self.unassigned)
 
@@ -220,7 +221,8 @@ class Layer:
                 progress = max(progress, iterations / max_iterations)
             threshold = 0.002 * best_cost * max(0.0, 1.0 - progress)
             accept = self.current.cost < saved[2].cost - 1e-9 or (
-                self.current.feasible and self.current.cost < best_cost + threshold
+                self.current.feasible
+                and self.current.cost < best_cost + threshold
                 and self.rng.random() < math.exp(-progress * 5)
             )
             if not accept:

@@ -92,10 +92,14 @@ def summary_rows(metrics: Metrics, violations: int | None = None) -> list[tuple[
         ("Services served", str(metrics.services_served)),
         ("Unassigned services", str(metrics.unassigned)),
         ("Carers used", str(metrics.carers_used)),
-        ("Distinct carers per person (mean / max)",
-         f"{metrics.mean_distinct_carers:.2f} / {metrics.max_distinct_carers}"),
-        ("Services by a usual carer",
-         "n/a" if metrics.usual_carer_share is None else f"{100 * metrics.usual_carer_share:.0f}%"),
+        (
+            "Distinct carers per person (mean / max)",
+            f"{metrics.mean_distinct_carers:.2f} / {metrics.max_distinct_carers}",
+        ),
+        (
+            "Services by a usual carer",
+            "n/a" if metrics.usual_carer_share is None else f"{100 * metrics.usual_carer_share:.0f}%",
+        ),
         ("Arrival-time spread, same slot (min)", f"{metrics.max_arrival_spread:.0f}"),
     ]
     if violations is not None:

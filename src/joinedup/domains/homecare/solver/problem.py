@@ -106,13 +106,12 @@ def build_problem(instance: Instance) -> Problem:
                 if not eligible:
                     p.unassignable[slot] = _why_nobody(p, instance, service.skill, slot, excluded, all_skills)
             if visit.sync is not None:
-                a, b = first, first + 1
-                p.partner[a], p.partner[b] = b, a
-                lo, hi = (0.0, 0.0) if visit.sync.kind == "simultaneous" else (
-                    visit.sync.min_gap, visit.sync.max_gap)
-                p.sync_pairs.append((a, b, lo, hi))
-                p.sync_pairs_of[a] = p.sync_pairs_of[b] = (a, b, lo, hi)
-                _check_double_up(p, a, b)
+                one, two = first, first + 1
+                p.partner[one], p.partner[two] = two, one
+                lo, hi = (0.0, 0.0) if visit.sync.kind == "simultaneous" else (visit.sync.min_gap, visit.sync.max_gap)
+                p.sync_pairs.append((one, two, lo, hi))
+                p.sync_pairs_of[one] = p.sync_pairs_of[two] = (one, two, lo, hi)
+                _check_double_up(p, one, two)
     return p
 
 

@@ -32,7 +32,11 @@ class TimedStop:
     """Stops after ``limit_s`` seconds and reports progress on the way."""
 
     def __init__(
-        self, limit_s: float, on_progress: ProgressFn | None, offset_s: float, total_s: float,
+        self,
+        limit_s: float,
+        on_progress: ProgressFn | None,
+        offset_s: float,
+        total_s: float,
         max_iterations: int | None = None,
     ):
         self._iterations_left = max_iterations
@@ -97,26 +101,36 @@ def build_data(p: Problem, slots: list[int], required: bool) -> tuple[ProblemDat
 
     modes = sorted(inst.travel_times)
     matrices = [np.rint(np.asarray(inst.travel_times[m]) * scale).astype(np.int64) for m in modes]
-    by_key: dict[tuple[object, ...], list[int]] = {}
+    by_key: dict[tuple[int, int, tuple[int, ...], int, int, int, int], list[int]] = {}
     for k, carer in enumerate(inst.carers):
         cap = [big if k in g else 0 for g in groups] if use_eligibility else []
         if has_demand:
             cap.append(p.capacity[k])
         breaks = sum(p.breaks[b][3] for b in p.carer_breaks[k])
         key = (
-            depot_index[p.start_loc[k]], depot_index[p.end_loc[k]], tuple(cap),
-            round(p.shift_start[k] * scale), round(p.shift_end[k] * scale),
-            round(min(p.max_work[k] - breaks, 1e9) * scale), modes.index(carer.travel_mode),
+            depot_index[p.start_loc[k]],
+            depot_index[p.end_loc[k]],
+            tuple(cap),
+            round(p.shift_start[k] * scale),
+            round(p.shift_end[k] * scale),
+            round(min(p.max_work[k] - breaks, 1e9) * scale),
+            modes.index(carer.travel_mode),
         )
         by_key.setdefault(key, []).append(k)
     vehicle_types = []
     members = []
     for key, carers in by_key.items():
-        start, end, cap, early, late, duration, profile = key
+        start, end, capacity, early, late, duration, profile = key
         vehicle_types.append(
             VehicleType(
-                num_available=len(carers), capacity=list(cap), start_depot=start, end_depot=end,  # type: ignore[arg-type]
-                tw_early=early, tw_late=late, shift_duration=duration, profile=profile,  # type: ignore[arg-type]
+                num_available=len(carers),
+                capacity=list(capacity),
+                start_depot=start,
+                end_depot=end,
+                tw_early=early,
+                tw_late=late,
+                shift_duration=duration,
+                profile=profile,
             )
         )
         members.append(carers)
@@ -126,8 +140,12 @@ def build_data(p: Problem, slots: list[int], required: bool) -> tuple[ProblemDat
 
 
 def solve_routes(
-    p: Problem, slots: list[int], time_limit_s: float, seed: int,
-    on_progress: ProgressFn | None = None, total_s: float | None = None,
+    p: Problem,
+    slots: list[int],
+    time_limit_s: float,
+    seed: int,
+    on_progress: ProgressFn | None = None,
+    total_s: float | None = None,
     max_iterations: int | None = None,
 ) -> tuple[list[list[int]], Result]:
     """Routes per carer (lists of slot ids) from a PyVRP solve of the relaxation."""

@@ -85,7 +85,7 @@ def _summary(p: Problem, k: int, route: list[int], times: list[float], back: flo
     load = non_usual = 0
     late_sum = late_max = 0.0
     recipients = set()
-    for item, t in zip(route, times):
+    for item, t in zip(route, times, strict=True):
         if item < 0:
             _, _, latest, dur = p.breaks[-item - 1]
             ex += max(0.0, t + dur - latest)
@@ -104,7 +104,8 @@ def _summary(p: Problem, k: int, route: list[int], times: list[float], back: flo
     # a break is owed when the working day covers its whole window
     taken = {-i - 1 for i in route if i < 0}
     ex += HARD_PENALTY * sum(
-        1 for b in p.carer_breaks[k]
+        1
+        for b in p.carer_breaks[k]
         if b not in taken and departure <= p.breaks[b][1] + 1e-9 and back >= p.breaks[b][2] - 1e-9
     )
     return (route_travel(p, k, route), departure, ex, non_usual, late_sum, late_max, frozenset(recipients))
@@ -131,7 +132,7 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
             hit = (free_times, free_back, _summary(p, k, route, free_times, free_back))
             cache[key] = hit
         times[k], back[k] = hit[0], hit[1]
-        for item, t in zip(route, times[k]):
+        for item, t in zip(route, times[k], strict=True):
             if item >= 0:
                 start[item] = t
                 route_of[item] = k
@@ -154,7 +155,7 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
         raised |= dirty
         for k in dirty:
             times[k], back[k] = _forward(p, k, routes[k], lb)
-            for item, t in zip(routes[k], times[k]):
+            for item, t in zip(routes[k], times[k], strict=True):
                 if item >= 0:
                     start[item] = t
     else:
@@ -166,10 +167,10 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
     break_start: dict[int, float] = {}
     distinct: dict[int, set[int]] = {}
     for k, route in enumerate(routes):
-        key = keys[k]
-        if key is None or not any(i >= 0 for i in route):
+        route_key = keys[k]
+        if route_key is None or not any(i >= 0 for i in route):
             continue
-        summary = _summary(p, k, route, times[k], back[k]) if k in raised else cache[key][2]
+        summary = _summary(p, k, route, times[k], back[k]) if k in raised else cache[route_key][2]
         travel, departure[k], excess[k], usual_misses, late_sum, late_max, recipients = summary
         travel_total += travel
         non_usual += usual_misses
@@ -177,7 +178,7 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
         max_late = max(max_late, late_max)
         for r in recipients:
             distinct.setdefault(r, set()).add(k)
-        for item, t in zip(route, times[k]):
+        for item, t in zip(route, times[k], strict=True):
             if item < 0:
                 break_start[-item - 1] = t
     for r, carers in distinct.items():
@@ -195,8 +196,17 @@ def evaluate(p: Problem, routes: list[list[int]], unassigned: int) -> Evaluation
         + (0.0 if timeable else HARD_PENALTY * 1e4)
     )
     return Evaluation(
-        cost=cost, travel=travel_total, total_late=total_late, max_late=max_late,
-        non_usual=non_usual, unassigned=unassigned, hard_excess=hard, timeable=timeable,
-        start=start, break_start=break_start, departure=departure, back=back,
+        cost=cost,
+        travel=travel_total,
+        total_late=total_late,
+        max_late=max_late,
+        non_usual=non_usual,
+        unassigned=unassigned,
+        hard_excess=hard,
+        timeable=timeable,
+        start=start,
+        break_start=break_start,
+        departure=departure,
+        back=back,
         route_excess=excess,
     )

@@ -88,8 +88,11 @@ def _carer(c: dict[str, Any], terminals: dict[str, int]) -> Carer:
         home=home,
         end_location=end,
         skills=list(c.get("abilities") or []),
-        shift=TimeWindow(start=shift[0], end=shift[1]) if isinstance(shift, list) else
-        TimeWindow(**shift) if shift else TimeWindow(start=0, end=1e7),
+        shift=TimeWindow(start=shift[0], end=shift[1])
+        if isinstance(shift, list)
+        else TimeWindow(**shift)
+        if shift
+        else TimeWindow(start=0, end=1e7),
     )
 
 
@@ -119,9 +122,7 @@ def _recipient(p: dict[str, Any], durations: dict[str, int | None]) -> Recipient
         visits = [Visit(id=p["id"], window=window, services=services)]
     else:
         # independent services are just separate visits to the same home
-        visits = [
-            Visit(id=f"{p['id']}#{i}", window=window, services=[s]) for i, s in enumerate(services)
-        ]
+        visits = [Visit(id=f"{p['id']}#{i}", window=window, services=[s]) for i, s in enumerate(services)]
     return Recipient(
         id=p["id"],
         location=p["distance_matrix_index"],
@@ -190,7 +191,5 @@ def read_uhhc_solution(instance: Instance, data: dict[str, Any]) -> Roster:
             )
         departure = next((float(x["departing_time"]) for x in locs if "departing_time" in x), 0.0)
         back = next((float(x["arrival_time"]) for x in locs if "arrival_time" in x), 0.0)
-        routes.append(
-            CarerRoute(carer_id=item["caregiver_id"], departure=departure, return_time=back, stops=stops)
-        )
+        routes.append(CarerRoute(carer_id=item["caregiver_id"], departure=departure, return_time=back, stops=stops))
     return Roster(instance_name=instance.name, routes=routes)

@@ -18,7 +18,8 @@ from .model import Carer, Instance, Objective, Recipient, Service, TimeWindow, V
 def dimacs_matrix(coords: np.ndarray) -> np.ndarray:
     diff = coords[:, None, :] - coords[None, :, :]
     dist = np.sqrt((diff**2).sum(axis=-1))
-    return np.floor(dist * 10.0) / 10.0
+    rounded: np.ndarray = np.floor(dist * 10.0) / 10.0
+    return rounded
 
 
 def read_vrplib(path: str | Path, max_vehicles: int | None = None) -> Instance:
@@ -48,9 +49,7 @@ def read_vrplib(path: str | Path, max_vehicles: int | None = None) -> Instance:
         recipients.append(Recipient(id=f"r{i}", location=i, visits=[visit]))
     shift = TimeWindow(start=windows[depot, 0], end=windows[depot, 1])
     capacity = int(data["capacity"]) if "capacity" in data else None
-    carers = [
-        Carer(id=f"v{k + 1}", home=depot, shift=shift, capacity=capacity) for k in range(vehicles)
-    ]
+    carers = [Carer(id=f"v{k + 1}", home=depot, shift=shift, capacity=capacity) for k in range(vehicles)]
     return Instance(
         name=str(data.get("name", Path(path).stem)),
         source="vrplib",
