@@ -39,6 +39,7 @@ def test_progress_is_reported_and_time_limit_kept(small: Instance) -> None:
     roster = solve(small, time_limit_s=1.0, seed=1, on_progress=lambda d, t: calls.append((d, t)))
     assert calls and calls[-1] == (1.0, 1.0)
     assert all(0 <= d <= t for d, t in calls)
+    assert any(0.5 < d < 1.0 for d, _ in calls)  # also while the homecare layer works
     assert roster.runtime_s < 3.0
 
 

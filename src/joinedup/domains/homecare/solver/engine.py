@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .layer import Layer
 from .model import Instance
@@ -57,7 +58,8 @@ def solve(
     layer.repair()
     layer.fill()
     if layer_work:
-        layer.improve(iterations)
+        tick = None if on_progress is None else _ticker(on_progress, began, time_limit_s)
+        layer.improve(iterations, tick)
     layer.repair()
     if on_progress is not None:
         on_progress(time_limit_s, time_limit_s)
@@ -65,6 +67,19 @@ def solve(
     return roster.model_copy(
         update={"seed": seed, "time_limit_s": time_limit_s, "runtime_s": time.perf_counter() - began}
     )
+
+
+def _ticker(on_progress: ProgressFn, began: float, limit_s: float) -> Callable[[], None]:
+    """Progress reports from the layer, at most ten a second."""
+    last = [0.0]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 0.1:
+            last[0] = now
+            on_progress(min(limit_s, now - began), limit_s)
+
+    return tick
 
 
 def to_roster(p: Problem, routes: list[list[int]], unassigned: list[int], ev: Evaluation) -> Roster:

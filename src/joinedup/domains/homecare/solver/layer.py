@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 
 from .insertion import candidates, pair_candidates
 from .problem import Problem
@@ -190,7 +191,7 @@ class Layer:
                     groups.append(g)
         return groups
 
-    def improve(self, max_iterations: int | None = None) -> None:
+    def improve(self, max_iterations: int | None = None, on_tick: Callable[[], None] | None = None) -> None:
         best_routes = [list(r) for r in self.routes]
         best_unassigned = list(self.unassigned)
         best_cost = self.current.cost
@@ -201,6 +202,8 @@ class Layer:
             iterations += 1
             if max_iterations is not None and iterations > max_iterations:
                 break
+            if on_tick is not None:
+                on_tick()
             placed = [s for r in self.routes for s in r if s >= 0]
             if not placed:
                 break
