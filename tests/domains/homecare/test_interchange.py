@@ -14,6 +14,8 @@ from joinedup.domains.homecare.solver import (
     write_uhhc_solution,
 )
 
+from .conftest import small_instance
+
 
 def test_uhhc_instance_is_read_faithfully(benchmarks: Path) -> None:
     path = benchmarks / "hhc-mankowska" / "InstanzCPLEX_HCSRP_10_1.json"
@@ -48,3 +50,10 @@ def test_vrplib_instance_is_read_with_dimacs_rounding(benchmarks: Path) -> None:
     assert inst.travel_times["car"][0][1] == 144.8
     assert inst.carers[0].capacity == 200
     assert inst.recipients[0].visits[0].services[0].duration == 90
+
+
+def test_native_json_round_trip(tmp_path: Path) -> None:
+    inst = small_instance()
+    path = tmp_path / "instance.json"
+    path.write_text(inst.model_dump_json())
+    assert load_instance(path) == inst
