@@ -58,6 +58,17 @@ def test_break_is_placed_inside_its_window() -> None:
         assert route.breaks[0].start >= 120 and route.breaks[0].end <= 200
 
 
+def test_break_not_owed_is_not_taken() -> None:
+    carers = [c.model_dump() for c in small_instance().carers]
+    for carer in carers:
+        carer["breaks"] = [{"earliest_start": 400, "latest_end": 500, "duration": 30}]
+    inst = small_instance(carers=carers)
+    roster = solve(inst, time_limit_s=3, seed=1, iterations=50)
+    assert check_roster(inst, roster) == [] and roster.unassigned == []
+    for route in roster.routes:
+        assert route.breaks == [] and route.return_time < 400  # no waiting around for a break
+
+
 def test_sequential_double_up_keeps_its_gap() -> None:
     recs = [r.model_dump() for r in small_instance().recipients]
     recs[2]["visits"][0]["sync"] = {"kind": "sequential", "min_gap": 30, "max_gap": 40}

@@ -63,14 +63,15 @@ class Layer:
         if not route:
             return
         for b in self.p.carer_breaks[k]:
-            best: tuple[float, int] | None = None
+            # leaving the break out wins only when the working day does not owe it
+            best: tuple[float, int] | None = (self.evaluate().cost, -1)
             for pos in range(1, len(self.routes[k]) + 1):
                 self.routes[k].insert(pos, -b - 1)
                 cost = self.evaluate().cost
                 del self.routes[k][pos]
                 if best is None or cost < best[0]:
                     best = (cost, pos)
-            if best is not None:
+            if best is not None and best[1] >= 0:
                 self.routes[k].insert(best[1], -b - 1)
 
     # -- insertion ----------------------------------------------------------------------
