@@ -11,13 +11,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import compile_path
 
 from joinedup import __version__
 from joinedup.config import Settings, get_settings
 from joinedup.core import api as core_api
 from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
-from joinedup.core.errors import install_problem_handlers
+from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
 from joinedup.core.events import EventBus
 from joinedup.core.outbox import relay_pending
 from joinedup.core.state import AppState
@@ -28,7 +29,7 @@ from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.logs import configure_logging, get_logger
 from joinedup.web import views as web_views
-from joinedup.web.render import STATIC_DIR
+from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
 
 API_PREFIX = "/api/v1"
 log = get_logger(__name__)
@@ -37,10 +38,7 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
 }
 
 
@@ -56,6 +54,15 @@ def api_routes(app: FastAPI) -> Iterator[tuple[str, APIRoute]]:
         route = ctx.original_route
         if isinstance(route, APIRoute):
             yield ctx.path or route.path, route
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    methods: set[str] = set()
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if isinstance(route, APIRoute) and ctx.path and compile_path(ctx.path)[0].match(path):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def unruled_routes(app: FastAPI) -> list[str]:
@@ -110,7 +117,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         set_request_context(
             RequestContext(request_id=request_id, client_ip=client_ip, channel=_channel(request.url.path))
         )
-        response = await call_next(request)
+        if "%00" in request.url.query or "\x00" in request.url.path:
+            problem = Problem(
+                type=PROBLEM_BASE + "bad-request",
+                title="Bad request",
+                status=400,
+                detail="The address contains a NUL character.",
+            )
+            response = problem_response(request, problem)
+        else:
+            response = await call_next(request)
         response.headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
@@ -118,7 +134,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             del response.headers["Content-Security-Policy"]  # Swagger UI loads its own assets
         return response
 
-    install_problem_handlers(app, html_handler=web_views.html_error)
+    install_problem_handlers(
+        app, html_handler=web_views.html_error, allowed_methods=lambda path: allowed_methods(app, path)
+    )
     app.include_router(core_api.router, prefix=API_PREFIX)
     app.include_router(organisations_api.router, prefix=API_PREFIX)
     app.include_router(audit_api.router, prefix=API_PREFIX)

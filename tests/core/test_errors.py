@@ -70,3 +70,14 @@ def test_any_json_body_gets_a_4xx_or_success_never_5xx(client_as, body) -> None:
     assert r.status_code < 500, r.text
     if r.status_code >= 400:
         assert r.headers["content-type"].startswith(PROBLEM)
+
+
+def test_nul_characters_are_refused_on_every_database(client_as) -> None:
+    admin = client_as("alice_admin")
+    r = admin.post("/api/v1/organisations", json={"name": "Nul\x00House", "type": "council"})
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body.name"
+    assert admin.get("/api/v1/organisations", params={"q": "a\x00"}).status_code == 400
+    token = admin.post(
+        "/api/v1/oauth/token", data={"grant_type": "client_credentials", "client_id": "\x00", "client_secret": "x"}
+    )
+    assert token.status_code in (400, 401, 422)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
 from pydantic import BaseModel
@@ -76,13 +76,11 @@ def me(actor: Home) -> Me:
 def token(
     _: Anyone,
     state: StateDep,
-    grant_type: Annotated[str, Form(max_length=40)],
-    client_id: Annotated[str, Form(max_length=100)],
-    client_secret: Annotated[str, Form(max_length=200)],
+    grant_type: Annotated[Literal["client_credentials"], Form(description="Only client_credentials")],
+    client_id: Annotated[str, Form(min_length=1, max_length=100)],
+    client_secret: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> TokenOut:
     """OAuth2 client-credentials grant (RFC 6749 §4.4) for provider systems."""
-    if grant_type != "client_credentials":
-        raise invalid("body.grant_type", "Only grant_type=client_credentials is supported.", "unsupported_grant_type")
     with state.session_factory() as session:
         session.info["scope"] = Scope.system("authentication")
         access_token, lifetime, scope = auth_service.issue_client_token(
@@ -99,6 +97,14 @@ def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
         return event.organisation_id is not None and event.organisation_id in actor.visible_organisation_ids
 
     return accepts
+
+
+# One server-sent event; `data` is JSON: {id, topic, organisation_id, system_id, record_id, payload, created_at}.
+SSE_EVENT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"event": {"type": "string"}, "id": {"type": "string"}, "data": {"type": "string"}},
+    "required": ["event", "data"],
+}
 
 
 def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
@@ -131,7 +137,7 @@ def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
     tags=["platform"],
     response_class=EventSourceResponse,
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "Server-sent events"}
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT_SCHEMA}}, "description": "Server-sent events"}
     },
 )
 async def events(
@@ -140,7 +146,7 @@ async def events(
     request: Request,
     topic: Annotated[list[str] | None, Query(description="Topic or topic prefix, e.g. organisation")] = None,
     max_seconds: Annotated[float | None, Query(ge=0, le=3600, description="Close the stream after this long")] = None,
-    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0)] = None,
+    last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=2**63 - 1)] = None,
 ) -> EventSourceResponse:
     """Server-sent events for changes to organisations the caller may see. Payloads carry ids only.
 

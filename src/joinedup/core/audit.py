@@ -9,20 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, event
+from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
-from joinedup.db.base import Base
+from joinedup.db.base import BIG_ID, Base
 from joinedup.db.tenancy import TenantScoped
 
 
 class AuditEvent(TenantScoped, Base):
     __tablename__ = "audit_events"
     # Integer key: a gap-free, ordered sequence is what an auditor expects to page through.
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_type: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[str | None] = mapped_column(String(36), index=True)

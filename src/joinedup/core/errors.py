@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from joinedup.logs import get_logger
@@ -121,7 +123,9 @@ def validation_problem(exc: RequestValidationError) -> Problem:
     )
 
 
-def install_problem_handlers(app: FastAPI, *, html_handler: Any = None) -> None:
+def install_problem_handlers(
+    app: FastAPI, *, html_handler: Any = None, allowed_methods: Callable[[str], list[str]] | None = None
+) -> None:
     """JSON problems for /api and /fhir; pages may render their own HTML error."""
 
     def wants_html(request: Request) -> bool:
@@ -154,9 +158,26 @@ def install_problem_handlers(app: FastAPI, *, html_handler: Any = None) -> None:
         title = code.replace("-", " ").capitalize()
         detail = exc.detail if isinstance(exc.detail, str) else None
         problem = Problem(type=PROBLEM_BASE + code, title=title, status=exc.status_code, detail=detail)
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405 and allowed_methods is not None:
+            # One path may be served by several routes (GET and PATCH); list them all.
+            headers["Allow"] = ", ".join(allowed_methods(request.url.path))
         if wants_html(request):
-            return await html_handler(request, problem, exc.headers)  # type: ignore[no-any-return]
-        return problem_response(request, problem, getattr(exc, "headers", None))
+            return await html_handler(request, problem, headers)  # type: ignore[no-any-return]
+        return problem_response(request, problem, headers)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # The database refused a value the schema let through (e.g. a NUL character, a number
+        # past 64 bits): bad input, so a 422; the transaction was rolled back.
+        log.info("data_error", error_type=type(exc.orig).__name__, path=request.url.path)
+        problem = Problem(
+            type=PROBLEM_BASE + "validation",
+            title="Invalid request",
+            status=422,
+            detail="A value cannot be stored (for example it contains a NUL character or is out of range).",
+        )
+        return problem_response(request, problem)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

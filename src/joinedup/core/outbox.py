@@ -9,18 +9,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, select, update
+from sqlalchemy import JSON, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from joinedup.core.clock import utcnow
 from joinedup.core.events import Event, EventBus
-from joinedup.db.base import Base
+from joinedup.db.base import BIG_ID, Base
 from joinedup.db.tenancy import Scope
 
 
 class OutboxEvent(Base):
     __tablename__ = "outbox_events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[int] = mapped_column(BIG_ID, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     topic: Mapped[str] = mapped_column(String(80), index=True)
     system_id: Mapped[str | None] = mapped_column(String(36))

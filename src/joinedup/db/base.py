@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -39,6 +39,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=utcnow().tzinfo)
         return value.astimezone(utcnow().tzinfo)
+
+
+# Ever-growing logs (audit, outbox) need 64-bit keys on PostgreSQL; SQLite's rowid is 64-bit already.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def new_id() -> str:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _iso_only(value: object) -> object:
+    # Pydantic would read "0.5" as a Unix timestamp; the API promises ISO 8601 only.
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.match(value.strip())):
+        raise ValueError("use an ISO 8601 date-time with a time zone, e.g. 2026-11-23T09:00:00Z")
+    return value
+
+
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 class AuditFilter(BaseModel):
@@ -17,8 +29,8 @@ class AuditFilter(BaseModel):
     record_id: str | None = Field(default=None, max_length=64)
     organisation_id: str | None = Field(default=None, max_length=36)
     personal_data: bool | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
 
 
 class AuditEventOut(BaseModel):

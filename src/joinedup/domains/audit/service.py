@@ -56,7 +56,7 @@ def search(
     stmt = _query(actor, filters)
     if cursor:
         raw = decode_cursor(cursor)
-        if not raw.isdigit():
+        if not (raw.isdigit() and len(raw) <= 18):
             raise invalid("query.cursor", "The cursor is not one this service issued.")
         stmt = stmt.where(AuditEvent.id < int(raw))
     rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()

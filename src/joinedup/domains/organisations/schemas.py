@@ -12,7 +12,10 @@ from joinedup.core.permissions import Role
 from joinedup.domains.organisations.models import OrganisationType
 from joinedup.geo.postcodes import normalise_postcode
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# No control characters: PostgreSQL cannot store NUL, and none belongs in a name.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
 OdsCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z0-9]{3,12}$")]
 CqcLocationId = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^1-[0-9]{6,12}$")]
 Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
