@@ -17,8 +17,8 @@ python3.11 -m venv .venv 2>/dev/null || python3 -m venv .venv
 .venv/bin/ruff check src tests benchmarks migrations
 .venv/bin/mypy
 
-# Browser tests must fail, not skip, when Chromium is missing.
-export JOINEDUP_REQUIRE_BROWSER=1
+# Nothing may be skipped silently: a missing browser, server or data set fails the run.
+export JOINEDUP_REQUIRE_BROWSER=1 JOINEDUP_NO_SKIPS=1
 run_pytest() {
   # Exit code 5 means "no tests collected": that is a broken suite, never a pass.
   set +e

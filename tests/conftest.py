@@ -32,6 +32,16 @@ def _pg_admin_url(url: str) -> str:
     return make_url(url).set(database="test").render_as_string(hide_password=False)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With JOINEDUP_NO_SKIPS=1 (the test script and CI) a skipped test is a failed test."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and os.environ.get("JOINEDUP_NO_SKIPS") == "1" and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in a run that allows no skips: {report.longrepr}"
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file copied per test, or a PostgreSQL database truncated per test."""
