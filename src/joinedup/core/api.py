@@ -117,18 +117,7 @@ def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
             .order_by(OutboxEvent.id)
             .limit(500)
         ).all()
-        events = [
-            Event(
-                id=r.id,
-                topic=r.topic,
-                organisation_id=r.organisation_id,
-                system_id=r.system_id,
-                record_id=r.record_id,
-                payload=dict(r.payload),
-                created_at=r.created_at,
-            )
-            for r in rows
-        ]
+        events = [r.to_event() for r in rows]
     return [e for e in events if accepts(e)]
 
 

@@ -29,6 +29,17 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     relayed_at: Mapped[datetime | None] = mapped_column(index=True)
 
+    def to_event(self) -> Event:
+        return Event(
+            id=self.id,
+            topic=self.topic,
+            organisation_id=self.organisation_id,
+            system_id=self.system_id,
+            record_id=self.record_id,
+            payload=dict(self.payload),
+            created_at=self.created_at,
+        )
+
 
 def emit(
     session: Session,
@@ -78,15 +89,5 @@ def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int =
         rows = session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(claimed)).order_by(OutboxEvent.id)).all()
         session.commit()
     for row in rows:
-        bus.publish(
-            Event(
-                id=row.id,
-                topic=row.topic,
-                organisation_id=row.organisation_id,
-                system_id=row.system_id,
-                record_id=row.record_id,
-                payload=dict(row.payload),
-                created_at=row.created_at,
-            )
-        )
+        bus.publish(row.to_event())
     return len(rows)

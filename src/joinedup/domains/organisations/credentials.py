@@ -25,63 +25,43 @@ def _check_own(actor: Principal, organisation_id: str) -> None:
         raise ProblemError(403, "forbidden", "Forbidden", "You may manage credentials of your own organisation only.")
 
 
-def create_api_key(
-    session: Session, *, actor: Principal, organisation_id: str, data: schemas.CredentialIn
-) -> tuple[ApiKey, str]:
+def _create(
+    session: Session, *, actor: Principal, organisation_id: str, row: ApiKey | OAuthClient, record_type: str
+) -> None:
     _check_own(actor, organisation_id)
     org = get_organisation(session, actor=actor, organisation_id=organisation_id)
-    key = API_KEY_PREFIX + new_token(32)
-    row = ApiKey(
-        organisation_id=org.id,
-        system_id=org.system_id,
-        name=data.name,
-        access=data.access,
-        secret_hash=sha256_hex(key),
-        prefix=key[:12],
-        created_by_user_id=actor.user_id,
-    )
+    row.organisation_id, row.system_id, row.created_by_user_id = org.id, org.system_id, actor.user_id
     session.add(row)
     session.flush()
     audit.record(
         session,
         actor=actor,
-        action="api_key.create",
-        record_type="api_key",
+        action=f"{record_type}.create",
+        record_type=record_type,
         record_id=row.id,
         record_organisation_id=org.id,
-        detail={"access": data.access.value},
+        detail={"access": row.access.value},
     )
     outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
+
+
+def create_api_key(
+    session: Session, *, actor: Principal, organisation_id: str, data: schemas.CredentialIn
+) -> tuple[ApiKey, str]:
+    key = API_KEY_PREFIX + new_token(32)
+    row = ApiKey(name=data.name, access=data.access, secret_hash=sha256_hex(key), prefix=key[:12])
+    _create(session, actor=actor, organisation_id=organisation_id, row=row, record_type="api_key")
     return row, key
 
 
 def create_oauth_client(
     session: Session, *, actor: Principal, organisation_id: str, data: schemas.CredentialIn
 ) -> tuple[OAuthClient, str]:
-    _check_own(actor, organisation_id)
-    org = get_organisation(session, actor=actor, organisation_id=organisation_id)
     secret = new_token(32)
     row = OAuthClient(
-        organisation_id=org.id,
-        system_id=org.system_id,
-        name=data.name,
-        access=data.access,
-        secret_hash=sha256_hex(secret),
-        client_id="jupc_" + new_token(12),
-        created_by_user_id=actor.user_id,
+        name=data.name, access=data.access, secret_hash=sha256_hex(secret), client_id="jupc_" + new_token(12)
     )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="oauth_client.create",
-        record_type="oauth_client",
-        record_id=row.id,
-        record_organisation_id=org.id,
-        detail={"access": data.access.value},
-    )
-    outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
+    _create(session, actor=actor, organisation_id=organisation_id, row=row, record_type="oauth_client")
     return row, secret
 
 
