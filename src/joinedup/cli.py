@@ -15,9 +15,11 @@ from joinedup.core.permissions import Role
 from joinedup.db import migrate as migrations
 from joinedup.db.session import make_engine, make_session_factory, scoped_session
 from joinedup.db.tenancy import Scope
+from joinedup.domains.homecare import cli as roster_cli
 from joinedup.web.render import STATIC_DIR
 
 app = typer.Typer(help="joinedup: one live, trusted picture for an Integrated Care System.", no_args_is_help=True)
+app.add_typer(roster_cli.app, name="roster")
 console = Console()
 
 
