@@ -31,6 +31,8 @@ CALLERS = sorted(EVERYONE)
 READ_ORGS = STAFF | {MACHINE}
 LISTEN = {DC, PM, CL, COM, INS, ADM, MACHINE}
 SIGNED_IN_PEOPLE = STAFF | {CARER}
+CAPACITY_READ = {DC, PM, CL, COM, INS, ADM, MACHINE}
+CAPACITY_WRITE = {PM, ADM, MACHINE}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -56,6 +58,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("DELETE", "/api/v1/organisations/{organisation_id}/oauth-clients/{client_row_id}"): {PM, ADM},
     ("GET", "/api/v1/audit-events"): {ADM},
     ("GET", "/api/v1/audit-events.csv"): {ADM},
+    ("GET", "/api/v1/capacity/standard/v1.schema.json"): EVERYONE,
+    ("PUT", "/api/v1/capacity/services/{provider_service_id}"): CAPACITY_WRITE,
+    ("GET", "/api/v1/capacity/services/{provider_service_id}"): CAPACITY_READ,
+    ("GET", "/api/v1/capacity/services/{provider_service_id}/history"): CAPACITY_READ,
+    ("POST", "/api/v1/capacity/services/{provider_service_id}/confirm"): CAPACITY_WRITE,
+    ("POST", "/api/v1/capacity/updates"): CAPACITY_WRITE,
+    ("GET", "/api/v1/capacity/search"): CAPACITY_READ,
+    ("GET", "/api/v1/capacity/updates/template.csv"): CAPACITY_WRITE,
+    ("POST", "/api/v1/capacity/updates.csv"): CAPACITY_WRITE,
+    ("GET", "/api/v1/capacity/exports/capacity-tracker.csv"): {PM, COM, ADM},
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -70,6 +82,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/users/new"): {ADM},
     ("POST", "/users/new"): {ADM},
     ("GET", "/audit"): {ADM},
+    ("GET", "/capacity"): CAPACITY_READ,
+    ("GET", "/capacity/services/{service_id}"): CAPACITY_WRITE,
+    ("POST", "/capacity/services/{service_id}"): CAPACITY_WRITE,
+    ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
+    ("GET", "/capacity/upload"): CAPACITY_WRITE,
+    ("POST", "/capacity/upload"): CAPACITY_WRITE,
 }
 
 STREAMING = {("GET", "/api/v1/events")}
@@ -136,6 +154,8 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{user_id}", user.id)
         .replace("{key_id}", "no-such-key")
         .replace("{client_row_id}", "no-such-client")
+        .replace("{provider_service_id}", "no-such-service")
+        .replace("{service_id}", "no-such-service")
     )
 
 

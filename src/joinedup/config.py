@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     log_json: bool = False
     # Background relay picks up outbox rows written by other processes (CLI, workers).
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    # Capacity: values older than these many hours are shown and answered as stale.
+    capacity_stale_hours_care_home: float = Field(default=24.0, gt=0)
+    capacity_stale_hours_homecare: float = Field(default=72.0, gt=0)
+    capacity_stale_hours_reablement: float = Field(default=24.0, gt=0)
+    # How far ahead of our clock an update's as_of may be (senders' clocks drift).
+    capacity_clock_skew_seconds: float = Field(default=300.0, ge=0, le=3600)
+
+    @property
+    def capacity_stale_hours(self) -> dict[str, float]:
+        return {
+            "care_home": self.capacity_stale_hours_care_home,
+            "homecare": self.capacity_stale_hours_homecare,
+            "reablement": self.capacity_stale_hours_reablement,
+        }
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -25,6 +25,8 @@ from joinedup.core.state import AppState
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.domains.audit import api as audit_api
 from joinedup.domains.audit import views as audit_views
+from joinedup.domains.capacity import api as capacity_api
+from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.logs import configure_logging, get_logger
@@ -140,9 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(core_api.router, prefix=API_PREFIX)
     app.include_router(organisations_api.router, prefix=API_PREFIX)
     app.include_router(audit_api.router, prefix=API_PREFIX)
+    app.include_router(capacity_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
+    app.include_router(capacity_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     missing = unruled_routes(app)

@@ -106,10 +106,17 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _error_loc(err: Any) -> tuple[Any, ...]:
+    # A cross-field rule (error type "rule") names the field it checks in its context.
+    loc = tuple(err.get("loc", ()))
+    named = (err.get("ctx") or {}).get("field") if err.get("type") == "rule" else None
+    return (*loc, named) if named else loc
+
+
 def validation_problem(exc: RequestValidationError) -> Problem:
     errors = [
         FieldError(
-            field=_field_path(err.get("loc", ())), message=err.get("msg", "invalid"), code=err.get("type", "invalid")
+            field=_field_path(_error_loc(err)), message=err.get("msg", "invalid"), code=err.get("type", "invalid")
         )
         for err in exc.errors()
     ]

@@ -41,21 +41,25 @@ class Permission(StrEnum):
     CREDENTIALS_MANAGE = "credentials:manage"  # API keys and OAuth clients of one's own organisation
     AUDIT_READ = "audit:read"
     EVENTS_LISTEN = "events:listen"
+    CAPACITY_READ = "capacity:read"  # current and past capacity, search
+    CAPACITY_WRITE = "capacity:write"  # services and capacity updates of one's own organisation
+    CAPACITY_EXPORT = "capacity:export"  # the monthly Capacity Tracker return
 
 
 _P = Permission
 _READ_ORGS = {_P.HOME_VIEW, _P.ORGANISATIONS_READ, _P.EVENTS_LISTEN}
+_CAPACITY = {_P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.CAPACITY_EXPORT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.DISCHARGE_COORDINATOR: frozenset(_READ_ORGS),
-    Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | {_P.CREDENTIALS_MANAGE}),
+    Role.DISCHARGE_COORDINATOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
+    Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE}),
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
-    Role.CLINICIAN: frozenset(_READ_ORGS),
-    Role.COMMISSIONER: frozenset(_READ_ORGS),
-    Role.INSPECTOR: frozenset(_READ_ORGS),
+    Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
+    Role.COMMISSIONER: frozenset(_READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT}),
+    Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),
     Role.CARER: frozenset({_P.HOME_VIEW}),
-    Role.PROVIDER_SYSTEM: frozenset({_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN}),
+    Role.PROVIDER_SYSTEM: frozenset({_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN, _P.CAPACITY_READ, _P.CAPACITY_WRITE}),
 }
 
 

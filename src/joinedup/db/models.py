@@ -6,6 +6,7 @@ from joinedup.core.audit import AuditEvent
 from joinedup.core.auth.models import ApiKey, LoginThrottle, OAuthClient, WebSession
 from joinedup.core.outbox import OutboxEvent
 from joinedup.db.base import Base
+from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
 
 metadata = Base.metadata
@@ -13,6 +14,9 @@ metadata = Base.metadata
 __all__ = [
     "ApiKey",
     "AuditEvent",
+    "CapacityCurrent",
+    "CapacityService",
+    "CapacityUpdateRow",
     "CareSystem",
     "LoginThrottle",
     "Membership",

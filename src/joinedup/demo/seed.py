@@ -108,7 +108,21 @@ def seed_trafford(session: Session) -> dict[str, int]:
     care_homes = import_care_homes(session, DATA / "care_homes.csv", system_id=sid, place_id=pid)
     gps = import_gp_practices(session, DATA / "gp_practices.csv", system_id=sid, place_id=pid)
     synthetic = _seed_synthetic_providers(session, system_id=sid, place_id=pid)
-    return {"care_homes": care_homes, "gp_practices": gps, "synthetic_providers": synthetic}
+    capacity = seed_capacity(session)
+    return {
+        "care_homes": care_homes,
+        "gp_practices": gps,
+        "synthetic_providers": synthetic,
+        "capacity_services": capacity,
+    }
+
+
+def seed_capacity(session: Session) -> int:
+    """Synthetic (clearly marked) capacity for every provider, so the demo has something live."""
+    from joinedup.config import get_settings
+    from joinedup.domains.capacity.demo import seed_capacity as seed_services
+
+    return seed_services(session, settings=get_settings(), data_dir=DATA, seed=SEED)
 
 
 HOMECARE_NAMES = [

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import ROLE_LABELS, Permission, Role
-from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
 
 ROLE_HOME: dict[Role, tuple[str, str]] = {
     Role.DISCHARGE_COORDINATOR: (
@@ -35,6 +35,17 @@ def context_for(session: Session, actor: Principal) -> dict[str, Any]:
     heading, lede = ROLE_HOME.get(actor.role, ("Home", ""))
     organisation = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
     cards = []
+    if actor.can(Permission.CAPACITY_READ):
+        mine = actor.can(Permission.CAPACITY_WRITE) and organisation is not None and organisation.type in PROVIDER_TYPES
+        cards.append(
+            {
+                "href": "/capacity",
+                "heading": "Your capacity" if mine else "Find capacity",
+                "description": "Keep vacancies and spare hours live; confirm in one click."
+                if mine
+                else "Live beds, homecare hours and reablement places, with how fresh each figure is.",
+            }
+        )
     if actor.can(Permission.ORGANISATIONS_READ):
         cards.append(
             {

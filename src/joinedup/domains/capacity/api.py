@@ -1,0 +1,279 @@
+"""JSON API for capacity: services, updates (single or batched), current and past state, search,
+and the published data standard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import AwareDatetime, BaseModel, Field
+
+from joinedup.core.auth.principal import Principal
+from joinedup.core.deps import DbSession, StateDep
+from joinedup.core.errors import PROBLEM_RESPONSES, invalid
+from joinedup.core.pagination import Page
+from joinedup.domains.capacity import csv_io, permissions, schemas, service
+from joinedup.geo import lookup
+
+router = APIRouter(prefix="/capacity", tags=["capacity"], responses=PROBLEM_RESPONSES)
+Reader = Annotated[Principal, Depends(permissions.can_read_capacity)]
+Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
+Anyone = Annotated[Principal | None, Depends(permissions.anyone)]
+Exporter = Annotated[Principal, Depends(permissions.can_export_capacity)]
+MAX_CSV_BYTES = 5 * 1024 * 1024
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string", "description": "Rows in the template's columns"}}},
+    }
+}
+ProviderServiceId = Annotated[
+    str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Your own id")
+]
+OrganisationId = Annotated[
+    str | None, Query(max_length=36, description="Provider organisation (default: the one you act for)")
+]
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+class HistoryItem(BaseModel):
+    update_id: str
+    as_of: datetime
+    source_system: str
+    received_at: datetime
+    channel: str
+    applied: bool = Field(description="False when it arrived after a newer update and only joined the history")
+    values: dict[str, Any]
+
+
+@router.get("/standard/v1.schema.json", response_model=dict[str, Any])
+def standard_schema(_: Anyone) -> dict[str, Any]:
+    """The capacity data standard v1 as JSON Schema (a batch of updates, and a service)."""
+    return standard_v1()
+
+
+def standard_v1() -> dict[str, Any]:
+    batch = schemas.CapacityBatch.model_json_schema(ref_template="#/$defs/{model}")
+    svc = schemas.ServiceIn.model_json_schema(ref_template="#/$defs/{model}")
+    defs = {**batch.pop("$defs", {}), **svc.pop("$defs", {}), "CapacityBatch": batch, "ServiceIn": svc}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://joinedup.org.uk/standards/capacity/v1.schema.json",
+        "title": "joinedup capacity data standard",
+        "version": schemas.STANDARD_VERSION,
+        "description": "A provider's services and their capacity. See docs/capacity-standard.md.",
+        "oneOf": [{"$ref": "#/$defs/CapacityBatch"}, {"$ref": "#/$defs/ServiceIn"}],
+        "$defs": defs,
+    }
+
+
+@router.put("/services/{provider_service_id}", response_model=schemas.ServiceOut)
+def put_service(
+    actor: Writer,
+    session: DbSession,
+    response: Response,
+    provider_service_id: ProviderServiceId,
+    body: schemas.ServiceIn,
+    organisation_id: OrganisationId = None,
+) -> schemas.ServiceOut:
+    """Create or update a service by your own identifier for it (201 when created)."""
+    row, created = service.upsert_service(
+        session, actor=actor, provider_service_id=provider_service_id, data=body, organisation_id=organisation_id
+    )
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return schemas.ServiceOut.model_validate(row)
+
+
+@router.get("/services/{provider_service_id}", response_model=schemas.CapacityOut)
+def get_capacity(
+    actor: Reader,
+    session: DbSession,
+    state: StateDep,
+    provider_service_id: ProviderServiceId,
+    organisation_id: OrganisationId = None,
+    at: Annotated[AwareDatetime | None, Query(description="The state known to be true at this moment")] = None,
+) -> schemas.CapacityOut:
+    """A service's capacity now, or at a past moment (`at`), every value with its age."""
+    row = service.get_service(
+        session, actor=actor, provider_service_id=provider_service_id, organisation_id=organisation_id
+    )
+    return service.service_capacity(session, actor=actor, settings=state.settings, service=row, at=at)
+
+
+@router.get("/services/{provider_service_id}/history", response_model=Page[HistoryItem])
+def get_history(
+    actor: Reader,
+    session: DbSession,
+    provider_service_id: ProviderServiceId,
+    organisation_id: OrganisationId = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Page[HistoryItem]:
+    """Every update received for a service, newest arrival first."""
+    row = service.get_service(
+        session, actor=actor, provider_service_id=provider_service_id, organisation_id=organisation_id
+    )
+    rows, next_cursor = service.history(session, actor=actor, service=row, cursor=cursor, limit=limit)
+    items = [
+        HistoryItem(
+            update_id=r.update_id,
+            as_of=r.as_of,
+            source_system=r.source_system,
+            received_at=r.received_at,
+            channel=r.channel,
+            applied=r.applied,
+            values=r.payload["values"],
+        )
+        for r in rows
+    ]
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.post("/services/{provider_service_id}/confirm", response_model=schemas.BatchResult)
+def confirm(
+    actor: Writer,
+    session: DbSession,
+    state: StateDep,
+    provider_service_id: ProviderServiceId,
+    organisation_id: OrganisationId = None,
+) -> schemas.BatchResult:
+    """Nothing changed: every value held is confirmed as true now."""
+    org = service.target_organisation(session, actor=actor, organisation_id=organisation_id)
+    row = service.get_service(session, actor=actor, provider_service_id=provider_service_id, organisation_id=org.id)
+    return service.confirm_unchanged(
+        session, actor=actor, settings=state.settings, service=row, source_system="joinedup (confirmed unchanged)"
+    )
+
+
+@router.post("/updates", response_model=schemas.BatchResult)
+def post_updates(
+    actor: Writer,
+    session: DbSession,
+    state: StateDep,
+    body: schemas.CapacityBatch,
+    organisation_id: OrganisationId = None,
+    per_item: Annotated[
+        bool, Query(description="Store the good updates and report each bad one, instead of all-or-nothing")
+    ] = False,
+) -> schemas.BatchResult:
+    """Submit up to 1,000 updates. Idempotent by update_id. All-or-nothing unless per_item=true."""
+    return service.ingest(
+        session,
+        actor=actor,
+        settings=state.settings,
+        updates=body.updates,
+        per_item=per_item,
+        organisation_id=organisation_id,
+    )
+
+
+@router.get("/search", response_model=Page[schemas.CapacityOut])
+def search(
+    actor: Reader,
+    session: DbSession,
+    state: StateDep,
+    care_type: schemas.CareType | None = None,
+    postcode: Annotated[str | None, Query(max_length=10, description="Centre of the radius search")] = None,
+    latitude: Annotated[float | None, Query(ge=49.0, le=61.0)] = None,
+    longitude: Annotated[float | None, Query(ge=-9.0, le=2.5)] = None,
+    radius_km: Annotated[float, Query(gt=0, le=200)] = 10.0,
+    area: Annotated[
+        str | None, Query(max_length=9, pattern=r"^[A-Za-z0-9]+$", description="Postcode district or LSOA code")
+    ] = None,
+    skill: schemas.Skill | None = None,
+    funding: schemas.Funding | None = None,
+    accepting: Annotated[bool | None, Query(description="Accepting admissions now")] = None,
+    fresh: Annotated[bool | None, Query(description="Only (or, false: never) data within the staleness limit")] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> Page[schemas.CapacityOut]:
+    """Find services by care type, place, skill, funding, accepting now and freshness; nearest first."""
+    if postcode is not None:
+        try:
+            point = lookup.locate(postcode)
+        except ValueError as exc:
+            raise invalid("query.postcode", str(exc), "postcode") from None
+        if point is None:
+            raise invalid("query.postcode", "postcode not found in the postcode lookup", "unknown_postcode")
+        latitude, longitude = point.latitude, point.longitude
+    elif (latitude is None) != (longitude is None):
+        raise invalid("query.longitude", "send latitude and longitude together", "rule")
+    query = service.SearchQuery(
+        care_type=care_type,
+        latitude=latitude,
+        longitude=longitude,
+        radius_km=radius_km,
+        area=area.upper() if area else None,
+        skill=skill,
+        funding=funding,
+        accepting=accepting,
+        fresh=fresh,
+    )
+    items, next_cursor = service.search(
+        session, actor=actor, settings=state.settings, query=query, cursor=cursor, limit=limit
+    )
+    return Page(items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/updates/template.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV template"}},
+)
+def csv_template(_: Writer) -> Response:
+    """The bulk-upload template: its columns and three example rows."""
+    return Response(
+        csv_io.template(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="capacity-template.csv"'},
+    )
+
+
+@router.post("/updates.csv", response_model=schemas.CsvResult, openapi_extra=CSV_BODY)
+async def upload_csv(
+    actor: Writer,
+    session: DbSession,
+    state: StateDep,
+    request: Request,
+    dry_run: Annotated[bool, Query(description="Check every row and report errors; store nothing")] = False,
+    organisation_id: OrganisationId = None,
+) -> schemas.CsvResult:
+    """Upload capacity as CSV (the template's columns). All rows are checked before any is stored."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise invalid("body", f"at most {MAX_CSV_BYTES // (1024 * 1024)} MiB per upload", "too_long")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise invalid("body", "the file is not UTF-8 text", "encoding") from None
+    if "\x00" in text:
+        raise invalid("body", "the file contains a NUL character", "encoding")
+    return csv_io.upload(
+        session, actor=actor, settings=state.settings, text=text, dry_run=dry_run, organisation_id=organisation_id
+    )
+
+
+@router.get(
+    "/exports/capacity-tracker.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}},
+)
+def capacity_tracker_csv(
+    actor: Exporter,
+    session: DbSession,
+    state: StateDep,
+    organisation_id: OrganisationId = None,
+    place_id: Annotated[str | None, Query(max_length=36, description="Every care home of a place")] = None,
+) -> Response:
+    """The monthly Capacity Tracker care-home return (maximum capacity, occupied, vacant reserved,
+    vacant accepting admissions), computed from live data, for a provider or a whole place."""
+    body = csv_io.capacity_tracker(
+        session, actor=actor, settings=state.settings, organisation_id=organisation_id, place_id=place_id
+    )
+    return Response(
+        body,
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="capacity-tracker.csv"'},
+    )

@@ -1,0 +1,316 @@
+"""The capacity data standard, version 1: what a provider system sends and what it reads back.
+
+These models are the standard. `GET /api/v1/capacity/standard/v1.schema.json` publishes the JSON
+Schema generated from them; `docs/capacity-standard.md` is the guide. Every count is reported
+explicitly (never only derived), and every rule a count must obey names the field it checks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from joinedup.geo.postcodes import normalise_postcode
+
+STANDARD_VERSION = "1.0"
+MAX_BATCH = 1000
+
+
+class ServiceKind(StrEnum):
+    CARE_HOME = "care_home"
+    HOMECARE = "homecare"
+    REABLEMENT = "reablement"
+
+
+class BedType(StrEnum):
+    RESIDENTIAL = "residential"
+    NURSING = "nursing"
+    DEMENTIA_RESIDENTIAL = "dementia_residential"
+    DEMENTIA_NURSING = "dementia_nursing"
+    RESPITE = "respite"  # respite / short stay
+    DISCHARGE_TO_ASSESS = "discharge_to_assess"
+    BARIATRIC = "bariatric"
+
+
+class TimeBand(StrEnum):
+    MORNING = "morning"
+    LUNCH = "lunch"
+    TEA = "tea"
+    EVENING = "evening"
+    NIGHT = "night"
+
+
+class Skill(StrEnum):
+    DOUBLE_UP = "double_up"
+    DEMENTIA = "dementia"
+    END_OF_LIFE = "end_of_life"
+    DELEGATED_HEALTHCARE_TASKS = "delegated_healthcare_tasks"
+
+
+class Funding(StrEnum):
+    COUNCIL = "council"
+    NHS_CONTINUING_HEALTHCARE = "nhs_continuing_healthcare"
+    SELF_FUNDER = "self_funder"
+
+
+class OverallStatus(StrEnum):
+    ACCEPTING = "accepting"
+    NOT_ACCEPTING = "not_accepting"
+    WAITLIST = "waitlist"
+    ASSESSMENT_REQUIRED = "assessment_required"
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+
+# Care types a consumer searches by: a bed type, homecare, or reablement on a discharge pathway.
+class CareType(StrEnum):
+    RESIDENTIAL = "residential"
+    NURSING = "nursing"
+    DEMENTIA_RESIDENTIAL = "dementia_residential"
+    DEMENTIA_NURSING = "dementia_nursing"
+    RESPITE = "respite"
+    DISCHARGE_TO_ASSESS = "discharge_to_assess"
+    BARIATRIC = "bariatric"
+    HOMECARE = "homecare"
+    REABLEMENT_PATHWAY_1 = "reablement_pathway_1"
+    REABLEMENT_PATHWAY_2 = "reablement_pathway_2"
+
+
+SECTIONS = ("status", "beds", "homecare", "reablement", "admission_rules")
+
+Identifier = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+]
+Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
+PostcodeDistrict = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
+]
+LsoaCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[EW]01[0-9]{6}$")]
+Count = Annotated[int, Field(ge=0, le=10_000)]
+
+
+def rule_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field rule broken: the message starts with the field it is about."""
+    return PydanticCustomError("rule", "{field}: {message}", {"field": field, "message": message})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BedCount(Strict):
+    """Beds of one type. `vacant` beds are staffed and empty; of them, some are `reserved` for a
+    named person and some are `accepting_admissions`."""
+
+    bed_type: BedType
+    physical: Count = Field(description="Beds that physically exist (the Capacity Tracker's maximum capacity)")
+    staffed: Count = Field(description="Beds the home has the staff to use")
+    occupied: Count = Field(description="Beds in use")
+    reserved: Count = Field(description="Vacant beds held for someone already agreed")
+    vacant: Count = Field(description="Staffed beds not in use (reserved ones included)")
+    accepting_admissions: Count = Field(description="Vacant beds open to new admissions now")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BedCount:
+        if self.staffed > self.physical:
+            raise rule_error("staffed", "staffed beds cannot exceed physical beds")
+        if self.occupied + self.vacant > self.staffed:
+            raise rule_error("vacant", "occupied + vacant cannot exceed staffed beds")
+        if self.reserved > self.vacant:
+            raise rule_error("reserved", "reserved beds are vacant beds, so cannot exceed vacant")
+        if self.accepting_admissions + self.reserved > self.vacant:
+            raise rule_error("accepting_admissions", "accepting_admissions + reserved cannot exceed vacant")
+        return self
+
+
+class HomecareSlot(Strict):
+    """Spare homecare hours a week in one set of areas and one time band."""
+
+    postcode_districts: list[PostcodeDistrict] = Field(default_factory=list, max_length=100)
+    lsoa_codes: list[LsoaCode] = Field(default_factory=list, max_length=500)
+    time_band: TimeBand
+    spare_hours_per_week: float = Field(ge=0, le=10_000)
+    skills: list[Skill] = Field(default_factory=list, max_length=len(Skill))
+    earliest_start: date
+
+    @model_validator(mode="after")
+    def _has_area(self) -> HomecareSlot:
+        if not self.postcode_districts and not self.lsoa_codes:
+            raise rule_error("postcode_districts", "name at least one postcode district or LSOA code")
+        return self
+
+
+class ReablementPlaces(Strict):
+    """Reablement / intermediate care capacity on one discharge pathway (1: at home, 2: bedded)."""
+
+    pathway: Literal[1, 2]
+    places: Count | None = Field(default=None, description="Free places (people who can be started)")
+    hours_per_week: float | None = Field(default=None, ge=0, le=10_000, description="Spare hours a week")
+
+    @model_validator(mode="after")
+    def _has_value(self) -> ReablementPlaces:
+        if self.places is None and self.hours_per_week is None:
+            raise rule_error("places", "report places or hours_per_week")
+        return self
+
+
+class AdmissionRules(Strict):
+    days: list[Weekday] = Field(min_length=1, max_length=7, description="Days admissions are accepted")
+    from_time: time = Field(description="Earliest admission time, UK local time")
+    to_time: time = Field(description="Latest admission time, UK local time")
+    funding: list[Funding] = Field(min_length=1, max_length=len(Funding), description="Funding accepted")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AdmissionRules:
+        if self.to_time <= self.from_time:
+            raise rule_error("to_time", "to_time must be after from_time")
+        return self
+
+
+class StatusValue(Strict):
+    status: OverallStatus
+    note: Text | None = Field(default=None, description='Free text, e.g. "no vacancies until January"')
+
+
+class CapacityUpdate(Strict):
+    """One report of a service's capacity, true at `as_of`, from `source_system`.
+
+    Sections left out (null) are not reported by this update and keep their last value.
+    """
+
+    update_id: Identifier = Field(description="The sender's id for this update; resending it is harmless")
+    provider_service_id: Identifier = Field(description="The provider's own id for the service")
+    as_of: AwareDatetime = Field(description="When these values were true (with a UTC offset)")
+    source_system: Name = Field(description="The software that sent it, e.g. 'CareRoster 4.2'")
+    status: OverallStatus | None = None
+    note: Text | None = None
+    beds: list[BedCount] | None = Field(default=None, max_length=len(BedType))
+    homecare: list[HomecareSlot] | None = Field(default=None, max_length=200)
+    reablement: list[ReablementPlaces] | None = Field(default=None, max_length=2)
+    admission_rules: AdmissionRules | None = None
+
+    @model_validator(mode="after")
+    def _sections(self) -> CapacityUpdate:
+        if self.beds is not None and len({b.bed_type for b in self.beds}) != len(self.beds):
+            raise rule_error("beds", "each bed_type may appear once")
+        if self.reablement is not None and len({r.pathway for r in self.reablement}) != len(self.reablement):
+            raise rule_error("reablement", "each pathway may appear once")
+        if self.note is not None and self.status is None:
+            raise rule_error("note", "a note is sent with a status")
+        if all(getattr(self, s) is None for s in SECTIONS):
+            raise rule_error("status", "report at least one of status, beds, homecare, reablement, admission_rules")
+        return self
+
+    def section_values(self) -> dict[str, Any]:
+        """Reported sections as plain JSON values."""
+        out: dict[str, Any] = {}
+        if self.status is not None:
+            out["status"] = StatusValue(status=self.status, note=self.note).model_dump(mode="json")
+        for name in ("beds", "homecare", "reablement"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = [v.model_dump(mode="json") for v in value]
+        if self.admission_rules is not None:
+            out["admission_rules"] = self.admission_rules.model_dump(mode="json")
+        return out
+
+
+class CapacityBatch(Strict):
+    updates: list[CapacityUpdate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class ServiceIn(Strict):
+    """A service, upserted by the provider's own id."""
+
+    name: Name
+    kind: ServiceKind
+    postcode: Postcode | None = None
+    latitude: float | None = Field(default=None, ge=49.0, le=61.0, description="WGS84; UK only")
+    longitude: float | None = Field(default=None, ge=-9.0, le=2.5, description="WGS84; UK only")
+    cqc_location_id: Annotated[str, StringConstraints(pattern=r"^1-[0-9]{6,12}$")] | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _both_coordinates(self) -> ServiceIn:
+        if (self.latitude is None) != (self.longitude is None):
+            raise rule_error("longitude", "send latitude and longitude together")
+        return self
+
+
+class ServiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    organisation_id: str
+    provider_service_id: str
+    name: str
+    kind: ServiceKind
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+    cqc_location_id: str | None
+    synthetic: bool = Field(description="True where the record is generated demo data")
+    active: bool
+
+
+class SectionOut(BaseModel):
+    value: Any
+    as_of: datetime
+    source_system: str
+    update_id: str
+    age_seconds: int = Field(description="How long ago the value was true")
+    stale: bool = Field(description="Older than the staleness threshold for this kind of service")
+
+
+class CapacityOut(BaseModel):
+    """A service's capacity at one moment (now, or `at`), every section with its age."""
+
+    service: ServiceOut
+    at: datetime = Field(description="The moment this state describes")
+    as_of: datetime | None = Field(description="When the newest value was true; null if nothing reported")
+    age_seconds: int | None
+    stale: bool = Field(description="True when nothing was reported, or the newest value is too old")
+    stale_after_seconds: int
+    status: OverallStatus | None
+    note: str | None
+    accepting_now: bool
+    distance_km: float | None = None
+    sections: dict[str, SectionOut]
+
+
+class ItemResult(BaseModel):
+    index: int
+    update_id: str | None
+    outcome: Literal["applied", "kept_in_history", "duplicate", "rejected"]
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class BatchResult(BaseModel):
+    accepted: int = Field(description="Updates stored (applied or kept in history)")
+    applied: int = Field(description="Updates that changed the current state")
+    duplicates: int = Field(description="Updates already received with the same update_id")
+    rejected: int
+    items: list[ItemResult]
+
+
+class CsvResult(BaseModel):
+    dry_run: bool
+    rows: int
+    stored: int
+    errors: list[dict[str, Any]] = Field(description="One entry per bad row: row number, field, message")

@@ -1,0 +1,660 @@
+"""Capacity services and updates: every accepted update audited, with a "capacity.updated" event.
+
+Updates are validated in full before anything is written, so a rejected request stores
+nothing; a batch is all-or-nothing unless the caller asks for per-item results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from joinedup.config import Settings
+from joinedup.core import audit, outbox
+from joinedup.core.auth.principal import Principal
+from joinedup.core.clock import utcnow
+from joinedup.core.context import request_context
+from joinedup.core.errors import FieldError, ProblemError, conflict, invalid, not_found
+from joinedup.core.pagination import decode_cursor, encode_cursor
+from joinedup.domains.capacity import rules, schemas
+from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
+from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
+from joinedup.geo import lookup
+
+KIND_FOR_ORG = {
+    "care_home_provider": schemas.ServiceKind.CARE_HOME,
+    "homecare_provider": schemas.ServiceKind.HOMECARE,
+    "reablement_service": schemas.ServiceKind.REABLEMENT,
+}
+
+
+def _forbidden(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        403, "forbidden", "Forbidden", message, errors=[FieldError(field=field, message=message, code="forbidden")]
+    )
+
+
+def target_organisation(session: Session, *, actor: Principal, organisation_id: str | None) -> Organisation:
+    """The provider whose services a write is for: the caller's own, or (for an administrator)
+    one it names. A provider can never write another provider's services."""
+    org_id = organisation_id or actor.organisation_id
+    if org_id is None:
+        raise _forbidden("query.organisation_id", "You do not act for an organisation.")
+    if org_id != actor.organisation_id and org_id not in actor.visible_organisation_ids:
+        raise _forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise _forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
+    if org.type not in PROVIDER_TYPES:
+        raise invalid("query.organisation_id", "Only care providers have capacity.", "not_a_provider")
+    return org
+
+
+# Services
+
+
+def upsert_service(
+    session: Session,
+    *,
+    actor: Principal,
+    provider_service_id: str,
+    data: schemas.ServiceIn,
+    organisation_id: str | None = None,
+) -> tuple[CapacityService, bool]:
+    org = target_organisation(session, actor=actor, organisation_id=organisation_id)
+    latitude, longitude = data.latitude, data.longitude
+    if latitude is None and data.postcode:
+        point = lookup.locate(data.postcode)
+        if point is not None:
+            latitude, longitude = point.latitude, point.longitude
+    service = session.scalars(
+        select(CapacityService).where(
+            CapacityService.organisation_id == org.id, CapacityService.provider_service_id == provider_service_id
+        )
+    ).one_or_none()
+    created = service is None
+    if service is None:
+        service = CapacityService(
+            organisation_id=org.id, system_id=org.system_id, provider_service_id=provider_service_id
+        )
+        session.add(service)
+    service.place_id = org.place_id
+    service.name = data.name
+    service.kind = data.kind.value
+    service.postcode = data.postcode
+    service.postcode_district = lookup.district(data.postcode) if data.postcode else None
+    service.latitude, service.longitude = latitude, longitude
+    service.cqc_location_id = data.cqc_location_id
+    service.active = data.active
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise conflict("The service was changed by another request; send it again.") from None
+    if not created:
+        current = session.get(CapacityCurrent, service.id)
+        if current is not None:
+            _retag(current, service)
+    audit.record(
+        session,
+        actor=actor,
+        action="capacity_service.create" if created else "capacity_service.update",
+        record_type="capacity_service",
+        record_id=service.id,
+        record_organisation_id=org.id,
+    )
+    outbox.emit(
+        session,
+        topic="capacity.service_created" if created else "capacity.service_updated",
+        organisation_id=org.id,
+        system_id=org.system_id,
+        record_id=service.id,
+        payload={"provider_service_id": provider_service_id},
+    )
+    return service, created
+
+
+def get_service(
+    session: Session, *, actor: Principal, provider_service_id: str, organisation_id: str | None = None
+) -> CapacityService:
+    org_id = organisation_id or actor.organisation_id
+    service = session.scalars(
+        select(CapacityService).where(
+            CapacityService.organisation_id == org_id, CapacityService.provider_service_id == provider_service_id
+        )
+    ).one_or_none()
+    if service is None:
+        raise not_found("service", provider_service_id)
+    return service
+
+
+def get_service_by_id(session: Session, *, actor: Principal, service_id: str) -> CapacityService:
+    service = session.get(CapacityService, service_id)
+    if service is None:
+        raise not_found("service", service_id)
+    return service
+
+
+def list_services(session: Session, *, actor: Principal, organisation_id: str) -> Sequence[CapacityService]:
+    return session.scalars(
+        select(CapacityService)
+        .where(CapacityService.organisation_id == organisation_id)
+        .order_by(CapacityService.name, CapacityService.id)
+    ).all()
+
+
+# Updates
+
+
+@dataclass
+class _Item:
+    index: int
+    update: schemas.CapacityUpdate
+    values: dict[str, Any]
+    as_of: datetime
+    service: CapacityService | None = None
+    outcome: str = "pending"
+    errors: list[FieldError] | None = None
+
+
+def _payload(item: _Item) -> dict[str, Any]:
+    return {"provider_service_id": item.update.provider_service_id, "values": item.values}
+
+
+def _fail(item: _Item, prefix: str, field: str, message: str, code: str) -> None:
+    item.errors = [*(item.errors or []), FieldError(field=f"{prefix}{item.index}.{field}", message=message, code=code)]
+    item.outcome = "rejected"
+
+
+def ingest(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    updates: Sequence[schemas.CapacityUpdate],
+    per_item: bool = False,
+    organisation_id: str | None = None,
+    field_prefix: str = "body.updates.",
+) -> schemas.BatchResult:
+    """Store a batch of updates: history always, current state only where newer."""
+    org = target_organisation(session, actor=actor, organisation_id=organisation_id)
+    return ingest_for(
+        session,
+        actor=actor,
+        org=org,
+        settings=settings,
+        updates=updates,
+        per_item=per_item,
+        field_prefix=field_prefix,
+    )
+
+
+def ingest_for(
+    session: Session,
+    *,
+    actor: Principal | None,
+    org: Organisation,
+    settings: Settings,
+    updates: Sequence[schemas.CapacityUpdate],
+    per_item: bool = False,
+    field_prefix: str = "body.updates.",
+    now: datetime | None = None,
+) -> schemas.BatchResult:
+    now = now or utcnow()
+    limit = now + timedelta(seconds=settings.capacity_clock_skew_seconds)
+    items = [
+        _Item(index=i, update=u, values=u.section_values(), as_of=u.as_of.astimezone(now.tzinfo))
+        for i, u in enumerate(updates)
+    ]
+    for item in items:
+        if item.as_of > limit:
+            _fail(item, field_prefix, "as_of", "as_of is in the future (beyond the allowed clock skew)", "future")
+
+    wanted = {i.update.provider_service_id for i in items}
+    services = {
+        s.provider_service_id: s
+        for s in session.scalars(
+            select(CapacityService).where(
+                CapacityService.organisation_id == org.id, CapacityService.provider_service_id.in_(wanted)
+            )
+        )
+    }
+    for item in items:
+        item.service = services.get(item.update.provider_service_id)
+        if item.service is None:
+            _fail(
+                item,
+                field_prefix,
+                "provider_service_id",
+                "no service with this id for your organisation; PUT the service first",
+                "unknown_service",
+            )
+
+    ids = {i.update.update_id for i in items}
+    known = {
+        row.update_id: row
+        for row in session.scalars(
+            select(CapacityUpdateRow).where(
+                CapacityUpdateRow.organisation_id == org.id, CapacityUpdateRow.update_id.in_(ids)
+            )
+        )
+    }
+    seen: dict[str, _Item] = {}
+    for item in items:
+        if item.outcome == "rejected":
+            continue
+        uid = item.update.update_id
+        if uid in known:
+            row = known[uid]
+            same = (
+                row.payload == _payload(item)
+                and row.as_of == item.as_of
+                and row.source_system == item.update.source_system
+            )
+            item.outcome = "duplicate"
+        elif uid in seen:
+            other = seen[uid]
+            same = _payload(other) == _payload(item) and other.as_of == item.as_of
+            item.outcome = "duplicate"
+        else:
+            seen[uid] = item
+            continue
+        if not same:
+            _fail(item, field_prefix, "update_id", "update_id already used for different content", "conflict")
+
+    rejected = [i for i in items if i.outcome == "rejected"]
+    if rejected and not per_item:
+        errors = [e for i in rejected for e in (i.errors or [])]
+        if all(e.code == "conflict" for e in errors):
+            raise ProblemError(409, "conflict", "Conflict", "An update_id was already used.", errors=errors)
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid request",
+            f"{len(rejected)} update(s) are invalid; nothing was stored.",
+            errors=errors,
+        )
+
+    to_store = [i for i in items if i.outcome == "pending"]
+    applied = _store(session, actor=actor, org=org, items=to_store, now=now)
+    return schemas.BatchResult(
+        accepted=len(to_store),
+        applied=applied,
+        duplicates=sum(1 for i in items if i.outcome == "duplicate"),
+        rejected=len(rejected),
+        items=[
+            schemas.ItemResult(
+                index=i.index,
+                update_id=i.update.update_id,
+                outcome=i.outcome,
+                errors=[e.model_dump() for e in (i.errors or [])],
+            )
+            for i in items
+        ],
+    )
+
+
+def _lock_current(session: Session, service_ids: set[str]) -> dict[str, CapacityCurrent]:
+    stmt = select(CapacityCurrent).where(CapacityCurrent.service_id.in_(service_ids))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.order_by(CapacityCurrent.service_id).with_for_update()
+    return {c.service_id: c for c in session.scalars(stmt)}
+
+
+def _retag(current: CapacityCurrent, service: CapacityService) -> None:
+    tags = rules.search_tags(service.kind, current.sections, service.postcode_district)
+    current.offered_types = tags.offered_types
+    current.accepting_types = tags.accepting_types
+    current.skills = tags.skills
+    current.funding = tags.funding
+    current.areas = tags.areas[:4000]
+    current.vacant_accepting = tags.vacant_accepting
+    status = current.sections.get("status")
+    current.status = status["value"]["status"] if status else None
+    current.as_of = rules.newest_as_of(current.sections) or current.as_of
+
+
+def _store(
+    session: Session, *, actor: Principal | None, org: Organisation, items: Sequence[_Item], now: datetime
+) -> int:
+    if not items:
+        return 0
+    currents = _lock_current(session, {i.service.id for i in items if i.service is not None})
+    channel = request_context().channel
+    applied = 0
+    rows: list[CapacityUpdateRow] = []
+    touched: dict[str, CapacityService] = {}
+    for item in items:
+        service = item.service
+        assert service is not None
+        current = currents.get(service.id)
+        held = current.sections if current is not None else {}
+        merged, changed = rules.merge(
+            held,
+            values=item.values,
+            as_of=item.as_of,
+            update_id=item.update.update_id,
+            source_system=item.update.source_system,
+        )
+        if changed:
+            applied += 1
+            if current is None:
+                current = CapacityCurrent(
+                    service_id=service.id,
+                    organisation_id=service.organisation_id,
+                    system_id=service.system_id,
+                    as_of=item.as_of,
+                )
+                currents[service.id] = current
+                session.add(current)
+            current.sections = merged
+            touched[service.id] = service
+        item.outcome = "applied" if changed else "kept_in_history"
+        rows.append(
+            CapacityUpdateRow(
+                organisation_id=org.id,
+                system_id=org.system_id,
+                service_id=service.id,
+                update_id=item.update.update_id,
+                as_of=item.as_of,
+                source_system=item.update.source_system,
+                received_at=now,
+                channel=channel,
+                applied=changed,
+                payload=_payload(item),
+            )
+        )
+        audit.record(
+            session,
+            actor=actor,
+            action="capacity.update",
+            record_type="capacity_service",
+            record_id=service.id,
+            record_organisation_id=org.id,
+            detail={"update_id": item.update.update_id, "applied": changed},
+        )
+        outbox.emit(
+            session,
+            topic="capacity.updated",
+            organisation_id=org.id,
+            system_id=org.system_id,
+            record_id=service.id,
+            payload={
+                "provider_service_id": service.provider_service_id,
+                "update_id": item.update.update_id,
+                "as_of": item.as_of.isoformat(),
+                "applied": changed,
+            },
+        )
+    for service_id, service in touched.items():
+        _retag(currents[service_id], service)
+    session.add_all(rows)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise conflict("An update_id was stored by a concurrent request; send the batch again.") from None
+    return applied
+
+
+def confirm_unchanged(
+    session: Session, *, actor: Principal, settings: Settings, service: CapacityService, source_system: str
+) -> schemas.BatchResult:
+    """ "Nothing changed": every section held is reported again, true now."""
+    current = session.get(CapacityCurrent, service.id)
+    if current is None or not current.sections:
+        raise invalid("service", "Nothing has been reported for this service yet; send its capacity first.", "empty")
+    now = utcnow()
+    fields: dict[str, Any] = {name: s["value"] for name, s in current.sections.items() if name != "status"}
+    if "status" in current.sections:
+        fields["status"] = current.sections["status"]["value"]["status"]
+        fields["note"] = current.sections["status"]["value"].get("note")
+    update = schemas.CapacityUpdate.model_validate(
+        {
+            "update_id": f"confirm-{service.id[:8]}-{now.strftime('%Y%m%dT%H%M%S%f')}",
+            "provider_service_id": service.provider_service_id,
+            "as_of": now,
+            "source_system": source_system,
+            **fields,
+        }
+    )
+    org = session.get(Organisation, service.organisation_id)
+    assert org is not None
+    return ingest_for(session, actor=actor, org=org, settings=settings, updates=[update], now=now)
+
+
+# Reading
+
+
+def state_at(session: Session, service: CapacityService, at: datetime) -> dict[str, Any]:
+    """Sections as they were known to be at `at`: per section, the newest update true by then."""
+    stmt = (
+        select(CapacityUpdateRow)
+        .where(CapacityUpdateRow.service_id == service.id, CapacityUpdateRow.as_of <= at)
+        .order_by(CapacityUpdateRow.as_of.desc(), CapacityUpdateRow.update_id.desc())
+        .execution_options(yield_per=200)
+    )
+    state: dict[str, Any] = {}
+    for row in session.scalars(stmt):
+        state, _ = rules.merge(
+            state,
+            values=row.payload["values"],
+            as_of=row.as_of,
+            update_id=row.update_id,
+            source_system=row.source_system,
+        )
+        if len(state) == len(schemas.SECTIONS):
+            break
+    return state
+
+
+def capacity_out(
+    service: CapacityService,
+    sections: dict[str, Any],
+    *,
+    settings: Settings,
+    at: datetime,
+    distance_km: float | None = None,
+) -> schemas.CapacityOut:
+    limit = rules.stale_after(service.kind, settings.capacity_stale_hours)
+    out_sections = {}
+    for name, s in sections.items():
+        as_of = datetime.fromisoformat(s["as_of"])
+        out_sections[name] = schemas.SectionOut(
+            value=s["value"],
+            as_of=as_of,
+            source_system=s["source_system"],
+            update_id=s["update_id"],
+            age_seconds=rules.age_seconds(as_of, at),
+            stale=rules.is_stale(as_of, at, limit),
+        )
+    newest = rules.newest_as_of(sections)
+    status_value = (sections.get("status") or {}).get("value") or {}
+    status = status_value.get("status")
+    tags = rules.search_tags(service.kind, sections, service.postcode_district)
+    rules_value = (sections.get("admission_rules") or {}).get("value")
+    accepting_now = bool(
+        status == schemas.OverallStatus.ACCEPTING.value
+        and tags.accepting_types != ","
+        and rules.admits_at(rules_value, at)
+    )
+    return schemas.CapacityOut(
+        service=schemas.ServiceOut.model_validate(service),
+        at=at,
+        as_of=newest,
+        age_seconds=rules.age_seconds(newest, at) if newest else None,
+        stale=rules.is_stale(newest, at, limit),
+        stale_after_seconds=int(limit.total_seconds()),
+        status=status,
+        note=status_value.get("note"),
+        accepting_now=accepting_now,
+        distance_km=round(distance_km, 3) if distance_km is not None else None,
+        sections=out_sections,
+    )
+
+
+def service_capacity(
+    session: Session, *, actor: Principal, settings: Settings, service: CapacityService, at: datetime | None = None
+) -> schemas.CapacityOut:
+    now = utcnow()
+    if at is None or at >= now:
+        current = session.get(CapacityCurrent, service.id)
+        return capacity_out(service, current.sections if current else {}, settings=settings, at=now)
+    return capacity_out(service, state_at(session, service, at), settings=settings, at=at)
+
+
+def history(
+    session: Session, *, actor: Principal, service: CapacityService, cursor: str | None, limit: int
+) -> tuple[Sequence[CapacityUpdateRow], str | None]:
+    stmt = select(CapacityUpdateRow).where(CapacityUpdateRow.service_id == service.id)
+    if cursor:
+        try:
+            after = int(decode_cursor(cursor))
+        except ValueError:
+            raise invalid("query.cursor", "The cursor is not one this service issued.") from None
+        stmt = stmt.where(CapacityUpdateRow.id < after)
+    rows = session.scalars(stmt.order_by(CapacityUpdateRow.id.desc()).limit(limit + 1)).all()
+    if len(rows) > limit:
+        rows = rows[:limit]
+        return rows, encode_cursor(str(rows[-1].id))
+    return rows, None
+
+
+# Search
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    care_type: schemas.CareType | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: float = 10.0
+    area: str | None = None
+    skill: schemas.Skill | None = None
+    funding: schemas.Funding | None = None
+    accepting: bool | None = None
+    fresh: bool | None = None
+
+
+_SearchSelect = Select[CapacityService, CapacityCurrent]
+
+
+def _tag(column: Any, value: str) -> Any:
+    return column.contains(f",{value},", autoescape=True)
+
+
+def _search_stmt(query: SearchQuery, settings: Settings, now: datetime) -> _SearchSelect:
+    stmt = (
+        select(CapacityService, CapacityCurrent)
+        .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
+        .where(CapacityService.active.is_(True))
+    )
+    if query.care_type is not None:
+        column = CapacityCurrent.accepting_types if query.accepting else CapacityCurrent.offered_types
+        stmt = stmt.where(_tag(column, query.care_type.value))
+    if query.accepting:
+        stmt = stmt.where(
+            CapacityCurrent.status == schemas.OverallStatus.ACCEPTING.value, CapacityCurrent.accepting_types != ","
+        )
+    elif query.accepting is False:
+        stmt = stmt.where(
+            or_(CapacityCurrent.status.is_(None), CapacityCurrent.status != schemas.OverallStatus.ACCEPTING.value)
+        )
+    if query.skill is not None:
+        stmt = stmt.where(_tag(CapacityCurrent.skills, query.skill.value))
+    if query.funding is not None:
+        stmt = stmt.where(_tag(CapacityCurrent.funding, query.funding.value))
+    if query.area is not None:
+        stmt = stmt.where(_tag(CapacityCurrent.areas, query.area))
+    if query.fresh is not None:
+        fresh = or_(
+            *(
+                and_(CapacityService.kind == kind, CapacityCurrent.as_of >= now - timedelta(hours=hours))
+                for kind, hours in settings.capacity_stale_hours.items()
+            )
+        )
+        stmt = stmt.where(fresh if query.fresh else or_(CapacityCurrent.as_of.is_(None), ~fresh))
+    if query.latitude is not None and query.longitude is not None:
+        lat0, lat1, lon0, lon1 = rules.bounding_box(query.latitude, query.longitude, query.radius_km)
+        stmt = stmt.where(CapacityService.latitude.between(lat0, lat1), CapacityService.longitude.between(lon0, lon1))
+    return stmt
+
+
+def _admits_now(current: CapacityCurrent | None, now: datetime) -> bool:
+    if current is None:
+        return False
+    rules_value = (current.sections.get("admission_rules") or {}).get("value")
+    return rules.admits_at(rules_value, now)
+
+
+def search(
+    session: Session,
+    *,
+    actor: Principal,
+    settings: Settings,
+    query: SearchQuery,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[schemas.CapacityOut], str | None]:
+    """Services the caller may see that match; nearest first when a point is given."""
+    now = utcnow()
+    stmt = _search_stmt(query, settings, now)
+    found: list[tuple[CapacityService, CapacityCurrent | None, float | None]] = []
+    next_cursor = None
+    if query.latitude is not None and query.longitude is not None:
+        after: tuple[float, str] | None = None
+        if cursor:
+            raw = decode_cursor(cursor)
+            try:
+                d, _, sid = raw.partition("|")
+                after = (float(d), sid)
+            except ValueError:
+                raise invalid("query.cursor", "The cursor is not one this service issued.") from None
+        candidates = []
+        for service, current in session.execute(stmt):
+            if service.latitude is None or service.longitude is None:
+                continue
+            distance = rules.haversine_km(query.latitude, query.longitude, service.latitude, service.longitude)
+            if distance > query.radius_km or (query.accepting and not _admits_now(current, now)):
+                continue
+            key = (round(distance, 6), service.id)
+            if after is not None and key <= after:
+                continue
+            candidates.append((key, service, current, distance))
+        candidates.sort(key=lambda c: c[0])
+        for _key, service, current, distance in candidates[: limit + 1]:
+            found.append((service, current, distance))
+        if len(found) > limit:
+            found = found[:limit]
+            last = candidates[limit - 1][0]
+            next_cursor = encode_cursor(f"{last[0]:.6f}|{last[1]}")
+    else:
+        last_id = decode_cursor(cursor) if cursor else ""
+        for service, current in _pages(session, stmt, last_id):
+            if query.accepting and not _admits_now(current, now):
+                continue
+            found.append((service, current, None))
+            if len(found) > limit:
+                break
+        if len(found) > limit:
+            found = found[:limit]
+            next_cursor = encode_cursor(found[-1][0].id)
+    return [
+        capacity_out(service, current.sections if current else {}, settings=settings, at=now, distance_km=distance)
+        for service, current, distance in found
+    ], next_cursor
+
+
+def _pages(session: Session, stmt: _SearchSelect, last_id: str) -> Iterator[tuple[CapacityService, Any]]:
+    while True:
+        rows = session.execute(stmt.where(CapacityService.id > last_id).order_by(CapacityService.id).limit(500)).all()
+        if not rows:
+            return
+        yield from ((service, current) for service, current in rows)
+        last_id = rows[-1][0].id

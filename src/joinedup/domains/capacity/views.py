@@ -1,0 +1,251 @@
+"""Pages: a provider keeps its capacity live from a phone; others search it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from joinedup.core.auth.principal import Principal
+from joinedup.core.clock import utcnow
+from joinedup.core.deps import DbSession, StateDep
+from joinedup.core.errors import ProblemError
+from joinedup.core.permissions import Permission
+from joinedup.domains.capacity import csv_io, permissions, schemas, service
+from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
+from joinedup.geo import lookup
+from joinedup.web.render import check_csrf, page
+
+router = APIRouter(include_in_schema=False)
+Reader = Annotated[Principal, Depends(permissions.can_read_capacity)]
+Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
+Text = Annotated[str | None, Query(max_length=200)]
+WEB_SOURCE = "joinedup web"
+BED_FIELDS = ["physical", "staffed", "occupied", "vacant", "reserved", "accepting_admissions"]
+STATUS_LABELS = {
+    "accepting": "Accepting",
+    "not_accepting": "Not accepting",
+    "waitlist": "Waiting list",
+    "assessment_required": "Assessment required",
+}
+
+
+def human_age(seconds: int | None) -> str:
+    if seconds is None:
+        return "never"
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+def _is_provider(session: DbSession, actor: Principal) -> bool:
+    if not actor.can(Permission.CAPACITY_WRITE) or actor.organisation_id is None:
+        return False
+    org = session.get(Organisation, actor.organisation_id)
+    return org is not None and org.type in PROVIDER_TYPES
+
+
+@router.get("/capacity", response_class=HTMLResponse)
+def capacity_home(
+    request: Request,
+    actor: Reader,
+    session: DbSession,
+    state: StateDep,
+    care_type: Text = None,
+    postcode: Text = None,
+    radius_km: Annotated[float, Query(gt=0, le=200)] = 10.0,
+    accepting: Text = None,
+    done: Text = None,
+) -> Response:
+    if _is_provider(session, actor) and not request.query_params.get("search"):
+        assert actor.organisation_id is not None
+        services = service.list_services(session, actor=actor, organisation_id=actor.organisation_id)
+        rows = [service.service_capacity(session, actor=actor, settings=state.settings, service=s) for s in services]
+        return page(
+            request,
+            "capacity/mine.jinja",
+            {"title": "Your capacity", "rows": rows, "human_age": human_age, "labels": STATUS_LABELS, "done": done},
+            actor=actor,
+        )
+    errors: dict[str, str] = {}
+    query = service.SearchQuery(radius_km=radius_km, accepting=True if accepting == "yes" else None)
+    if care_type:
+        try:
+            query = service.SearchQuery(**{**query.__dict__, "care_type": schemas.CareType(care_type)})
+        except ValueError:
+            errors["care_type"] = "Choose a type of care from the list"
+    if postcode:
+        try:
+            point = lookup.locate(postcode)
+        except ValueError:
+            point, errors["postcode"] = None, "Enter a real postcode, like M41 5BU"
+        if point is None and "postcode" not in errors:
+            errors["postcode"] = "We cannot find that postcode"
+        if point is not None:
+            query = service.SearchQuery(**{**query.__dict__, "latitude": point.latitude, "longitude": point.longitude})
+    results: list[schemas.CapacityOut] = []
+    if not errors:
+        results, _ = service.search(session, actor=actor, settings=state.settings, query=query, limit=100)
+    care_items = [{"value": "", "text": "Any"}] + [
+        {"value": c.value, "text": _label(c.value), "selected": care_type == c.value} for c in schemas.CareType
+    ]
+    return page(
+        request,
+        "capacity/search.jinja",
+        {
+            "title": "Find capacity",
+            "results": results,
+            "errors": errors,
+            "form": {"postcode": postcode or "", "radius_km": radius_km, "accepting": accepting == "yes"},
+            "care_items": care_items,
+            "human_age": human_age,
+            "labels": STATUS_LABELS,
+        },
+        actor=actor,
+        status_code=422 if errors else 200,
+    )
+
+
+def _edit_page(
+    request: Request,
+    actor: Principal,
+    out: schemas.CapacityOut,
+    form: dict[str, Any],
+    errors: dict[str, str],
+    status_code: int = 200,
+) -> Response:
+    held = out.sections.get("beds")
+    beds = (held.value if held is not None else None) or []
+    if not beds and out.service.kind == schemas.ServiceKind.CARE_HOME:
+        beds = [{"bed_type": "residential", **dict.fromkeys(BED_FIELDS, 0)}]
+    status_items = [
+        {"value": k, "text": v, "selected": (form.get("status") or (out.status.value if out.status else "")) == k}
+        for k, v in STATUS_LABELS.items()
+    ]
+    return page(
+        request,
+        "capacity/edit.jinja",
+        {
+            "title": f"Update {out.service.name}",
+            "out": out,
+            "beds": beds,
+            "bed_fields": BED_FIELDS,
+            "form": form,
+            "errors": errors,
+            "errors_list": [{"text": m, "href": f"#{k}"} for k, m in errors.items()],
+            "status_items": status_items,
+            "human_age": human_age,
+            "label": _label,
+        },
+        actor=actor,
+        status_code=status_code,
+    )
+
+
+@router.get("/capacity/services/{service_id}", response_class=HTMLResponse)
+def edit_form(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
+    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
+    out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+    return _edit_page(request, actor, out, {"note": out.note or ""}, {})
+
+
+@router.post("/capacity/services/{service_id}", response_class=HTMLResponse)
+async def submit(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    check_csrf(request, form.pop("csrf_token", None))
+    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
+    service.target_organisation(session, actor=actor, organisation_id=row.organisation_id)
+    beds = []
+    i = 0
+    while f"beds-{i}-bed_type" in form:
+        bed: dict[str, Any] = {"bed_type": form[f"beds-{i}-bed_type"]}
+        for name in BED_FIELDS:
+            bed[name] = form.get(f"beds-{i}-{name}", "").strip() or None
+        beds.append(bed)
+        i += 1
+    body: dict[str, Any] = {
+        "update_id": f"web-{uuid.uuid4().hex}",
+        "provider_service_id": row.provider_service_id,
+        "as_of": utcnow(),
+        "source_system": WEB_SOURCE,
+        "status": form.get("status") or None,
+        "note": form.get("note", "").strip() or None,
+    }
+    if beds:
+        body["beds"] = beds
+    errors: dict[str, str] = {}
+    try:
+        update = schemas.CapacityUpdate.model_validate(body)
+        service.ingest(
+            session, actor=actor, settings=state.settings, updates=[update], organisation_id=row.organisation_id
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = [str(p) for p in err["loc"]]
+            if err["type"] == "rule" and (err.get("ctx") or {}).get("field"):
+                loc.append(str(err["ctx"]["field"]))
+            errors["-".join(loc) or "form"] = err["msg"].split(": ", 1)[-1] if err["type"] == "rule" else err["msg"]
+    except ProblemError as exc:
+        if exc.status >= 500:
+            raise
+        errors["form"] = exc.detail or exc.title
+    if errors:
+        out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+        return _edit_page(request, actor, out, form, errors, status_code=422)
+    return RedirectResponse("/capacity?done=updated", status_code=303)
+
+
+@router.post("/capacity/services/{service_id}/confirm", response_class=HTMLResponse)
+async def confirm(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
+    service.target_organisation(session, actor=actor, organisation_id=row.organisation_id)
+    service.confirm_unchanged(session, actor=actor, settings=state.settings, service=row, source_system=WEB_SOURCE)
+    return RedirectResponse("/capacity?done=confirmed", status_code=303)
+
+
+@router.get("/capacity/upload", response_class=HTMLResponse)
+def upload_form(request: Request, actor: Writer) -> Response:
+    return page(request, "capacity/upload.jinja", {"title": "Upload capacity (CSV)", "result": None}, actor=actor)
+
+
+@router.post("/capacity/upload", response_class=HTMLResponse)
+async def upload(request: Request, actor: Writer, session: DbSession, state: StateDep) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf_token") or ""))
+    file = form.get("file")
+    raw = await file.read() if file is not None and not isinstance(file, str) else b""
+    dry_run = form.get("dry_run") == "yes"
+    try:
+        result = csv_io.upload(
+            session, actor=actor, settings=state.settings, text=raw.decode("utf-8-sig", "replace"), dry_run=dry_run
+        )
+    except ProblemError as exc:
+        if exc.status >= 500:
+            raise
+        errors = [
+            {
+                "row": e.field.split(".")[1] if e.field.startswith("row.") else "",
+                "field": e.field.split(".")[-1],
+                "message": e.message,
+            }
+            for e in exc.errors
+        ] or [{"row": "", "field": "", "message": exc.detail or exc.title}]
+        result = schemas.CsvResult(dry_run=False, rows=0, stored=0, errors=errors)
+    return page(
+        request,
+        "capacity/upload.jinja",
+        {"title": "Upload capacity (CSV)", "result": result},
+        actor=actor,
+        status_code=422 if result.errors else 200,
+    )

@@ -1,0 +1,81 @@
+"""Capacity fixtures: a provider system's API client and update builders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from joinedup.core.auth.models import AccessLevel
+from joinedup.core.auth.principal import Principal
+from joinedup.core.permissions import Role
+from joinedup.db.tenancy import Scope
+from joinedup.domains.organisations import credentials, schemas
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def beds(**overrides: Any) -> dict[str, Any]:
+    row = {
+        "bed_type": "nursing",
+        "physical": 40,
+        "staffed": 36,
+        "occupied": 30,
+        "reserved": 1,
+        "vacant": 6,
+        "accepting_admissions": 4,
+    }
+    row.update(overrides)
+    return row
+
+
+def update(update_id: str, *, service: str = "home-1", minutes_ago: float = 10, **sections: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "update_id": update_id,
+        "provider_service_id": service,
+        "as_of": iso(NOW - timedelta(minutes=minutes_ago)),
+        "source_system": "TestRoster 1.0",
+    }
+    if not set(sections) & {"status", "beds", "homecare", "reablement", "admission_rules"}:
+        sections = {"status": "accepting", "beds": [beds()], **sections}
+    body.update(sections)
+    return body
+
+
+SERVICE = {"name": "Home One", "kind": "care_home", "postcode": "M41 5BU"}
+
+
+def api_key_for(session_factory: Any, world: Any, org_key: str, persona: str, access: AccessLevel) -> str:
+    with session_factory() as session:
+        session.info["scope"] = Scope.system("test setup")
+        org_id = world.org_id(org_key)
+        actor = Principal(
+            kind="user",
+            actor_id=world.users[persona].id,
+            role=Role.PROVIDER_MANAGER,
+            organisation_id=org_id,
+            system_id=world.system_id,
+            visible_organisation_ids=frozenset({org_id}),
+        )
+        _, key = credentials.create_api_key(
+            session, actor=actor, organisation_id=org_id, data=schemas.CredentialIn(name="roster", access=access)
+        )
+        session.commit()
+    return key
+
+
+@pytest.fixture
+def provider_system(app, world, session_factory) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """Care home A's rostering software, with a read-write API key and its service registered."""
+    from fastapi.testclient import TestClient
+
+    key = api_key_for(session_factory, world, "care_home_a", "pam_provider", AccessLevel.READ_WRITE)
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        assert client.put("/api/v1/capacity/services/home-1", json=SERVICE).status_code == 201
+        yield client

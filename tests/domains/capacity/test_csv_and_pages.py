@@ -1,0 +1,156 @@
+"""CSV template, upload with a dry run and per-row errors, the Capacity Tracker export, and pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Any
+
+from sqlalchemy import func, select
+
+from joinedup.db.tenancy import Scope
+from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
+from tests.domains.capacity.conftest import update
+
+HEADER = (
+    "update_id,provider_service_id,as_of,source_system,status,note,bed_type,physical,staffed,occupied,reserved,"
+    "vacant,accepting_admissions,time_band,spare_hours_per_week,postcode_districts,lsoa_codes,skills,earliest_start"
+)
+
+
+def _rows(session_factory: Any) -> int:
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        return int(s.scalar(select(func.count()).select_from(CapacityUpdateRow)) or 0)
+
+
+def _csv(*rows: str) -> str:
+    return "\n".join([HEADER, *rows]) + "\n"
+
+
+GOOD = "c1,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
+GOOD2 = "c1,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,residential,10,10,8,0,2,2,,,,,,"
+BAD = "c2,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,33,1,6,4,,,,,,"
+UNKNOWN = "c3,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,spaceship,40,36,30,1,6,4,,,,,,"
+
+
+def test_template_downloads_and_is_itself_valid(provider_system) -> None:
+    r = provider_system.get("/api/v1/capacity/updates/template.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.text.splitlines()[0] == HEADER
+
+
+def test_dry_run_reports_every_row_error_and_stores_nothing(provider_system, session_factory) -> None:
+    body = _csv(GOOD, GOOD2, BAD, UNKNOWN)
+    r = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=body, headers={"content-type": "text/csv"}
+    )
+    assert r.status_code == 200, r.text
+    errors = {(e["row"], e["field"]) for e in r.json()["errors"]}
+    assert errors == {(4, "vacant"), (5, "bed_type")}
+    assert _rows(session_factory) == 0
+    real = provider_system.post("/api/v1/capacity/updates.csv", content=body, headers={"content-type": "text/csv"})
+    assert real.status_code == 422
+    assert {e["field"] for e in real.json()["errors"]} == {"row.4.vacant", "row.5.bed_type"}
+    assert _rows(session_factory) == 0
+
+
+def test_valid_upload_is_stored_as_one_update_per_update_id(provider_system, session_factory) -> None:
+    dry = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(GOOD, GOOD2)
+    ).json()
+    assert dry["errors"] == [] and dry["stored"] == 0 and _rows(session_factory) == 0
+    r = provider_system.post("/api/v1/capacity/updates.csv", content=_csv(GOOD, GOOD2))
+    assert r.status_code == 200 and r.json()["stored"] == 1
+    got = provider_system.get("/api/v1/capacity/services/home-1").json()
+    assert [b["bed_type"] for b in got["sections"]["beds"]["value"]] == ["nursing", "residential"]
+
+
+def test_unknown_service_and_bad_columns_are_row_errors(provider_system) -> None:
+    other = "c9,not-mine,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
+    r = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(other)).json()
+    assert [(e["row"], e["field"]) for e in r["errors"]] == [(2, "provider_service_id")]
+    cols = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content="update_id,colour\nx,blue\n"
+    ).json()
+    assert {e["field"] for e in cols["errors"]} >= {"colour", "provider_service_id", "as_of"}
+
+
+def test_capacity_tracker_export_for_a_provider_and_a_place(provider_system, client_as, world) -> None:
+    provider_system.post("/api/v1/capacity/updates", json={"updates": [update("u1")]})
+    r = client_as("pam_provider").get("/api/v1/capacity/exports/capacity-tracker.csv")
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 1
+    row = rows[0]
+    assert (row["maximum_capacity"], row["occupied"], row["vacant_reserved"], row["vacant_accepting_admissions"]) == (
+        "40",
+        "30",
+        "1",
+        "4",
+    )
+    place = client_as("colin_commissioner").get(
+        "/api/v1/capacity/exports/capacity-tracker.csv", params={"place_id": world.place_id}
+    )
+    assert [r["provider_service_id"] for r in csv.DictReader(io.StringIO(place.text))] == ["home-1"]
+    assert client_as("dan_discharge").get("/api/v1/capacity/exports/capacity-tracker.csv").status_code == 403
+
+
+def _service_id(session_factory: Any) -> str:
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        return str(s.scalars(select(CapacityService.id)).one())
+
+
+def _csrf(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def test_provider_screens_update_and_confirm_in_one_click(provider_system, client_as, session_factory) -> None:
+    provider_system.post("/api/v1/capacity/updates", json={"updates": [update("u1", minutes_ago=60 * 30)]})
+    pam = client_as("pam_provider")
+    home = pam.get("/capacity")
+    assert home.status_code == 200 and 'data-testid="stale"' in home.text and "1 day ago" in home.text
+    sid = _service_id(session_factory)
+    confirmed = pam.post(f"/capacity/services/{sid}/confirm", data={"csrf_token": _csrf(home.text)})
+    assert confirmed.status_code == 200 and "Confirmed: nothing changed." in confirmed.text
+    assert 'data-testid="stale"' not in confirmed.text and "just now" in confirmed.text
+    form = pam.get(f"/capacity/services/{sid}")
+    assert form.status_code == 200 and 'inputmode="numeric"' in form.text
+    fields = {
+        "csrf_token": _csrf(form.text),
+        "status": "accepting",
+        "note": "Two beds from Monday",
+        "beds-0-bed_type": "nursing",
+        "beds-0-physical": "40",
+        "beds-0-staffed": "36",
+        "beds-0-occupied": "34",
+        "beds-0-vacant": "2",
+        "beds-0-reserved": "0",
+        "beds-0-accepting_admissions": "2",
+    }
+    saved = pam.post(f"/capacity/services/{sid}", data=fields)
+    assert saved.status_code == 200 and "Capacity updated." in saved.text and "Two beds from Monday" in saved.text
+    bad = pam.post(f"/capacity/services/{sid}", data={**fields, "beds-0-occupied": "35"})
+    assert bad.status_code == 422 and "occupied + vacant cannot exceed staffed beds" in bad.text
+
+
+def test_discharge_coordinator_search_page(provider_system, client_as) -> None:
+    provider_system.post("/api/v1/capacity/updates", json={"updates": [update("u1")]})
+    page = client_as("dan_discharge").get(
+        "/capacity", params={"care_type": "nursing", "postcode": "M41 5BU", "accepting": "yes"}
+    )
+    assert page.status_code == 200 and "Home One" in page.text and "km" in page.text
+    bad = client_as("dan_discharge").get("/capacity", params={"postcode": "nonsense"})
+    assert bad.status_code == 422 and "real postcode" in bad.text
+
+
+def test_csv_upload_page_dry_run(provider_system, client_as) -> None:
+    pam = client_as("pam_provider")
+    form = pam.get("/capacity/upload")
+    files = {"file": ("cap.csv", _csv(GOOD, BAD), "text/csv")}
+    r = pam.post("/capacity/upload", data={"csrf_token": _csrf(form.text), "dry_run": "yes"}, files=files)
+    assert r.status_code == 422 and "Row 3, vacant" in r.text
