@@ -88,6 +88,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
     ("GET", "/capacity/upload"): CAPACITY_WRITE,
     ("POST", "/capacity/upload"): CAPACITY_WRITE,
+    # FHIR R4 facade
+    ("GET", "/fhir/R4/metadata"): EVERYONE,
+    ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
+    ("GET", "/fhir/R4/HealthcareService/{service_id}"): CAPACITY_READ,
+    ("POST", "/fhir/R4/HealthcareService"): CAPACITY_WRITE,
+    ("GET", "/fhir/R4/MeasureReport"): CAPACITY_READ,
+    ("POST", "/fhir/R4/MeasureReport"): CAPACITY_WRITE,
 }
 
 STREAMING = {("GET", "/api/v1/events")}
@@ -173,7 +180,7 @@ def _call(client, method: str, path: str, streaming: bool) -> int:  # type: igno
             return int(response.status_code)
     kwargs: dict[str, object] = {}
     if method in {"POST", "PATCH", "PUT"}:
-        if path.startswith("/api/"):
+        if path.startswith(("/api/", "/fhir/")):
             kwargs["json"] = {}
         else:  # a real form post carries its CSRF token; authorisation is what is tested here
             kwargs["data"] = {"csrf_token": _form_token(client)}
@@ -191,7 +198,7 @@ def test_each_role_gets_exactly_the_routes_the_matrix_allows(app, callers, world
     for (method, template), allowed in sorted(EXPECTED.items(), key=_order):
         path = _path(template, caller, world)
         status = _call(callers[caller], method, path, (method, template) in STREAMING)
-        page = not path.startswith("/api/")
+        page = not path.startswith(("/api/", "/fhir/"))
         denied_anon = status == 303 if page else status == 401
         if status >= 500:
             wrong.append(f"{method} {template}: {status}")

@@ -26,6 +26,7 @@ from joinedup.db.session import make_engine, make_session_factory
 from joinedup.domains.audit import api as audit_api
 from joinedup.domains.audit import views as audit_views
 from joinedup.domains.capacity import api as capacity_api
+from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)
+    app.include_router(capacity_fhir.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     missing = unruled_routes(app)

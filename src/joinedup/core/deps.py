@@ -97,7 +97,11 @@ def _check_cookie_csrf(request: Request, principal: Principal) -> None:
     Machine credentials are sent explicitly, so cross-site requests cannot ride on them; forms
     on pages check their own hidden field.
     """
-    if principal.kind != "user" or request.method in SAFE_METHODS or not request.url.path.startswith("/api/"):
+    if (
+        principal.kind != "user"
+        or request.method in SAFE_METHODS
+        or not request.url.path.startswith(("/api/", "/fhir/"))
+    ):
         return
     expected = getattr(request.state, "csrf_token", None)
     sent = request.headers.get("x-csrf-token")

@@ -92,8 +92,35 @@ STATUS_CODES = {
 }
 
 
+FHIR_ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+    409: "conflict",
+    413: "too-costly",
+    415: "not-supported",
+    422: "invalid",
+    429: "throttled",
+}
+
+
+def operation_outcome(problem: Problem) -> dict[str, Any]:
+    """The FHIR form of a problem: one issue per offending field (FHIRPath-like expression)."""
+    code = FHIR_ISSUE_CODES.get(problem.status, "exception")
+    issues = [
+        {"severity": "error", "code": code, "diagnostics": e.message, "expression": [e.field]} for e in problem.errors
+    ] or [{"severity": "error", "code": code, "diagnostics": problem.detail or problem.title}]
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
 def problem_response(request: Request, problem: Problem, headers: dict[str, str] | None = None) -> Response:
     problem.instance = problem.instance or request.url.path
+    if request.url.path.startswith("/fhir/"):
+        return JSONResponse(
+            operation_outcome(problem), status_code=problem.status, media_type="application/fhir+json", headers=headers
+        )
     return JSONResponse(
         problem.model_dump(exclude_none=True),
         status_code=problem.status,
