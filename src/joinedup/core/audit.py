@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, event
+from sqlalchemy import JSON, ForeignKey, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from joinedup.core.auth.principal import Principal
@@ -80,3 +80,42 @@ def record(
     )
     session.add(row)
     return row
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Principal | None,
+    action: str,
+    record_type: str,
+    records: list[tuple[str | None, str | None, dict[str, Any]]],
+) -> None:
+    """Many audit rows in one multi-row INSERT: (record_id, record_organisation_id, detail) each.
+
+    For bulk paths (batched capacity updates) where one ORM object per row would dominate.
+    """
+    if not records:
+        return
+    ctx = request_context()
+    now = utcnow()
+    common = {
+        "occurred_at": now,
+        "actor_type": actor.kind if actor else "system",
+        "actor_id": actor.actor_id if actor else None,
+        "actor_role": actor.role.value if actor else None,
+        "organisation_id": actor.organisation_id if actor else None,
+        "system_id": actor.system_id if actor else None,
+        "action": action,
+        "record_type": record_type,
+        "personal_data": False,
+        "client_ip": ctx.client_ip,
+        "channel": ctx.channel,
+        "request_id": ctx.request_id,
+    }
+    session.execute(
+        insert(AuditEvent),
+        [
+            {**common, "record_id": rid, "record_organisation_id": rorg, "detail": detail}
+            for rid, rorg, detail in records
+        ],
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, select, update
+from sqlalchemy import JSON, String, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from joinedup.core.clock import utcnow
@@ -62,6 +62,34 @@ def emit(
     session.add(row)
     session.info["outbox_pending"] = True
     return row
+
+
+def emit_many(
+    session: Session,
+    *,
+    topic: str,
+    system_id: str | None,
+    events: list[tuple[str | None, str | None, dict[str, Any]]],
+) -> None:
+    """Many events in one multi-row INSERT: (organisation_id, record_id, payload) each."""
+    if not events:
+        return
+    now = utcnow()
+    session.execute(
+        insert(OutboxEvent),
+        [
+            {
+                "topic": topic,
+                "organisation_id": org,
+                "system_id": system_id,
+                "record_id": rid,
+                "payload": payload,
+                "created_at": now,
+            }
+            for org, rid, payload in events
+        ],
+    )
+    session.info["outbox_pending"] = True
 
 
 def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int = 500) -> int:

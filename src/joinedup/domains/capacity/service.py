@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -323,20 +323,23 @@ def _retag(current: CapacityCurrent, service: CapacityService) -> None:
 def _store(
     session: Session, *, actor: Principal | None, org: Organisation, items: Sequence[_Item], now: datetime
 ) -> int:
+    """History rows, audit rows and events go in as multi-row INSERTs; the current state of each
+    service touched is read once (locked on PostgreSQL) and written once."""
     if not items:
         return 0
     currents = _lock_current(session, {i.service.id for i in items if i.service is not None})
     channel = request_context().channel
     applied = 0
-    rows: list[CapacityUpdateRow] = []
+    rows: list[dict[str, Any]] = []
+    audits: list[tuple[str | None, str | None, dict[str, Any]]] = []
+    events: list[tuple[str | None, str | None, dict[str, Any]]] = []
     touched: dict[str, CapacityService] = {}
+    sections: dict[str, dict[str, Any]] = {sid: c.sections for sid, c in currents.items()}
     for item in items:
         service = item.service
         assert service is not None
-        current = currents.get(service.id)
-        held = current.sections if current is not None else {}
         merged, changed = rules.merge(
-            held,
+            sections.get(service.id, {}),
             values=item.values,
             as_of=item.as_of,
             update_id=item.update.update_id,
@@ -344,62 +347,57 @@ def _store(
         )
         if changed:
             applied += 1
-            if current is None:
-                current = CapacityCurrent(
-                    service_id=service.id,
-                    organisation_id=service.organisation_id,
-                    system_id=service.system_id,
-                    as_of=item.as_of,
-                )
-                currents[service.id] = current
-                session.add(current)
-            current.sections = merged
+            sections[service.id] = merged
             touched[service.id] = service
         item.outcome = "applied" if changed else "kept_in_history"
         rows.append(
-            CapacityUpdateRow(
-                organisation_id=org.id,
-                system_id=org.system_id,
-                service_id=service.id,
-                update_id=item.update.update_id,
-                as_of=item.as_of,
-                source_system=item.update.source_system,
-                received_at=now,
-                channel=channel,
-                applied=changed,
-                payload=_payload(item),
+            {
+                "organisation_id": org.id,
+                "system_id": org.system_id,
+                "service_id": service.id,
+                "update_id": item.update.update_id,
+                "as_of": item.as_of,
+                "source_system": item.update.source_system,
+                "received_at": now,
+                "channel": channel,
+                "applied": changed,
+                "payload": _payload(item),
+            }
+        )
+        audits.append((service.id, org.id, {"update_id": item.update.update_id, "applied": changed}))
+        events.append(
+            (
+                org.id,
+                service.id,
+                {
+                    "provider_service_id": service.provider_service_id,
+                    "update_id": item.update.update_id,
+                    "as_of": item.as_of.isoformat(),
+                    "applied": changed,
+                },
             )
         )
-        audit.record(
-            session,
-            actor=actor,
-            action="capacity.update",
-            record_type="capacity_service",
-            record_id=service.id,
-            record_organisation_id=org.id,
-            detail={"update_id": item.update.update_id, "applied": changed},
-        )
-        outbox.emit(
-            session,
-            topic="capacity.updated",
-            organisation_id=org.id,
-            system_id=org.system_id,
-            record_id=service.id,
-            payload={
-                "provider_service_id": service.provider_service_id,
-                "update_id": item.update.update_id,
-                "as_of": item.as_of.isoformat(),
-                "applied": changed,
-            },
-        )
     for service_id, service in touched.items():
-        _retag(currents[service_id], service)
-    session.add_all(rows)
+        current = currents.get(service_id)
+        if current is None:
+            current = CapacityCurrent(
+                service_id=service.id,
+                organisation_id=service.organisation_id,
+                system_id=service.system_id,
+                as_of=now,
+            )
+            currents[service_id] = current
+            session.add(current)
+        current.sections = sections[service_id]
+        _retag(current, service)
     try:
         session.flush()
+        session.execute(insert(CapacityUpdateRow), rows)
     except IntegrityError:
         session.rollback()
         raise conflict("An update_id was stored by a concurrent request; send the batch again.") from None
+    audit.record_many(session, actor=actor, action="capacity.update", record_type="capacity_service", records=audits)
+    outbox.emit_many(session, topic="capacity.updated", system_id=org.system_id, events=events)
     return applied
 
 
