@@ -33,6 +33,7 @@ LISTEN = {DC, PM, CL, COM, INS, ADM, MACHINE}
 SIGNED_IN_PEOPLE = STAFF | {CARER}
 CAPACITY_READ = {DC, PM, CL, COM, INS, ADM, MACHINE}
 CAPACITY_WRITE = {PM, ADM, MACHINE}
+ROSTERS = {PM, COM, ADM, MACHINE}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -68,6 +69,9 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/capacity/updates/template.csv"): CAPACITY_WRITE,
     ("POST", "/api/v1/capacity/updates.csv"): CAPACITY_WRITE,
     ("GET", "/api/v1/capacity/exports/capacity-tracker.csv"): {PM, COM, ADM},
+    ("POST", "/api/v1/rostering/jobs"): ROSTERS,
+    ("GET", "/api/v1/rostering/jobs"): ROSTERS,
+    ("GET", "/api/v1/rostering/jobs/{job_id}"): ROSTERS,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -163,6 +167,7 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{client_row_id}", "no-such-client")
         .replace("{provider_service_id}", "no-such-service")
         .replace("{service_id}", "no-such-service")
+        .replace("{job_id}", "no-such-job")
     )
 
 

@@ -28,6 +28,8 @@ from joinedup.domains.audit import views as audit_views
 from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
+from joinedup.domains.homecare import api as homecare_api
+from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.logs import configure_logging, get_logger
@@ -95,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     log.error("outbox_relay_failed", error_type=type(exc).__name__)
 
         task = asyncio.create_task(poll_outbox())
+        runner.resume_unfinished()
         yield
+        runner.shutdown()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -112,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.joinedup = state
+    runner = JobRunner(state.session_factory, state.bus)
+    app.state.roster_runner = runner
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -144,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organisations_api.router, prefix=API_PREFIX)
     app.include_router(audit_api.router, prefix=API_PREFIX)
     app.include_router(capacity_api.router, prefix=API_PREFIX)
+    app.include_router(homecare_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)

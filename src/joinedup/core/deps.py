@@ -138,9 +138,17 @@ def db_session(request: Request, state: StateDep) -> Iterator[Session]:
         raise
     finally:
         pending = session.info.pop("outbox_pending", False)
+        callbacks = session.info.pop("after_commit", [])
         session.close()
     if pending:
         relay_pending(state.session_factory, state.bus)
+    for callback in callbacks:
+        callback()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the request's transaction has committed (never if it rolls back)."""
+    session.info.setdefault("after_commit", []).append(callback)
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

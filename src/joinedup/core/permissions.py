@@ -44,6 +44,7 @@ class Permission(StrEnum):
     CAPACITY_READ = "capacity:read"  # current and past capacity, search
     CAPACITY_WRITE = "capacity:write"  # services and capacity updates of one's own organisation
     CAPACITY_EXPORT = "capacity:export"  # the monthly Capacity Tracker return
+    ROSTERS_RUN = "rosters:run"  # homecare rostering solves
 
 
 _P = Permission
@@ -52,14 +53,16 @@ _CAPACITY = {_P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.CAPACITY_EXPORT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISCHARGE_COORDINATOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
-    Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE}),
+    Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN}),
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
     Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
-    Role.COMMISSIONER: frozenset(_READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT}),
+    Role.COMMISSIONER: frozenset(_READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN}),
     Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),
     Role.CARER: frozenset({_P.HOME_VIEW}),
-    Role.PROVIDER_SYSTEM: frozenset({_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN, _P.CAPACITY_READ, _P.CAPACITY_WRITE}),
+    Role.PROVIDER_SYSTEM: frozenset(
+        {_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN, _P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.ROSTERS_RUN}
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from joinedup.core.auth.models import ApiKey, LoginThrottle, OAuthClient, WebSes
 from joinedup.core.outbox import OutboxEvent
 from joinedup.db.base import Base
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
+from joinedup.domains.homecare.models import RosterJob
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
 
 metadata = Base.metadata
@@ -24,6 +25,7 @@ __all__ = [
     "Organisation",
     "OutboxEvent",
     "Place",
+    "RosterJob",
     "Site",
     "User",
     "WebSession",
