@@ -3,6 +3,7 @@ to those who may see them, over real HTTP."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from joinedup.core import outbox
+from joinedup.core.clock import utcnow
 from joinedup.core.events import Event, EventBus
 from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
@@ -132,3 +134,17 @@ def test_reconnecting_with_last_event_id_replays_missed_events(app, client_as, w
             0.5,
         )
     assert [e["topic"] for e in got] == ["organisation.updated", "organisation.updated"]
+
+
+def test_a_listener_whose_loop_has_closed_is_dropped_not_fatal(world) -> None:
+    bus = EventBus()
+
+    async def subscribe() -> None:
+        bus.subscribe(lambda _e: True)
+
+    asyncio.run(subscribe())  # the loop closes when run() returns
+    assert bus.subscriber_count == 1
+    bus.publish(
+        Event(id=1, topic="t", organisation_id=None, system_id=None, record_id=None, payload={}, created_at=utcnow())
+    )
+    assert bus.subscriber_count == 0

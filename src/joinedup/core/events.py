@@ -77,7 +77,10 @@ class EventBus:
             subs = list(self._subscriptions)
         for sub in subs:
             if sub.accepts(event):
-                sub.loop.call_soon_threadsafe(self._offer, sub, event)
+                try:
+                    sub.loop.call_soon_threadsafe(self._offer, sub, event)
+                except RuntimeError:  # the listener's event loop has closed: drop it
+                    self.unsubscribe(sub)
 
     @staticmethod
     def _offer(sub: Subscription, event: Event) -> None:
