@@ -188,6 +188,8 @@ def print_tables(mk: dict[str, Any], gh: dict[str, Any], args: argparse.Namespac
             f"| {r['set']} | {r['n']} | {r['ours']:.2f} | {r['best']:.2f} | {r['gap']:+.2f} | {brkga} "
             f"| {r['time']:.1f} | {r['unassigned']} |"
         )
+    if not gh["rows"]:
+        return
     print(f"\nGehring-Homberger 1000 VRPTW, {args.gh_time_limit:g} s per instance and solver, seed {args.seed}")
     print("| instance | BKS | ours | gap % | PyVRP | gap % | OR-Tools | gap % |")
     print("|---|---|---|---|---|---|---|---|")
