@@ -13,7 +13,16 @@ import pytest
 from joinedup.domains.homecare.solver import Instance
 
 REPO = Path(__file__).resolve().parents[3]
-BENCHMARKS = Path(os.environ.get("JOINEDUP_BENCHMARKS", REPO.parent / "shared" / "data" / "benchmarks"))
+
+def _benchmarks_dir() -> Path:
+    """JOINEDUP_BENCHMARKS, else the shared folder beside the checkout, else the machine's /work/shared."""
+    if configured := os.environ.get("JOINEDUP_BENCHMARKS"):
+        return Path(configured)
+    candidates = [REPO.parent / "shared" / "data" / "benchmarks", Path("/work/shared/data/benchmarks")]
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+BENCHMARKS = _benchmarks_dir()
 
 
 def line_matrix(n: int, step: float = 10.0) -> list[list[float]]:
