@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import event
+from sqlalchemy import String, any_, event, literal
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 
@@ -53,6 +54,14 @@ def _tenant_models() -> list[Any]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)]
 
 
+def _member_of(column: Any, ids: list[str], postgres: bool) -> Any:
+    # PostgreSQL: one array parameter (= ANY), so a commissioner seeing thousands of
+    # organisations sends one value, not thousands, and the plan is cached.
+    if postgres:
+        return column == any_(literal(ids, type_=ARRAY(String)))
+    return column.in_(ids)
+
+
 def install_tenancy(factory: sessionmaker[Session]) -> None:
     @event.listens_for(factory, "do_orm_execute")
     def _scope_queries(state: ORMExecuteState) -> None:
@@ -64,11 +73,14 @@ def install_tenancy(factory: sessionmaker[Session]) -> None:
         if scope.organisation_ids is None:
             return
         ids = sorted(scope.organisation_ids)
+        postgres = state.session.get_bind().dialect.name == "postgresql"
         # One plain criterion per tenant table: no lambda caching that could leak one
         # caller's organisation set into another's query.
         state.statement = state.statement.options(
             *(
-                with_loader_criteria(model, getattr(model, model.__tenant_column__).in_(ids), include_aliases=True)
+                with_loader_criteria(
+                    model, _member_of(getattr(model, model.__tenant_column__), ids, postgres), include_aliases=True
+                )
                 for model in _tenant_models()
             )
         )
