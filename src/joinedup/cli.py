@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated
 
 import typer
@@ -132,10 +133,20 @@ def serve(
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    simulate: Annotated[bool, typer.Option(help="Keep the synthetic capacity changing every few seconds")] = True,
 ) -> None:
     """Migrate, load Trafford with demo sign-ins, and serve at http://HOST:PORT."""
     migrate()
     seed(demo_users=True)
+    if simulate:
+        # Providers' systems "report in" while the demo runs, so live pages visibly change.
+        threading.Thread(
+            target=capacity_cli.simulate,
+            kwargs={"rounds": 0, "interval": 10.0, "changes": 3, "quiet": True},
+            daemon=True,
+            name="capacity-simulator",
+        ).start()
+        console.print("Synthetic capacity changes every 10 seconds (--no-simulate to stop it).")
     console.print(f"Open http://{host}:{port} in a browser.")
     serve(host=host, port=port)
 

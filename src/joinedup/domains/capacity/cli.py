@@ -76,6 +76,7 @@ def simulate(
     interval: Annotated[float, typer.Option(min=0, help="Seconds between rounds")] = 5.0,
     changes: Annotated[int, typer.Option(min=1, max=1000, help="Services that report in each round")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed")] = 20261123,
+    quiet: Annotated[bool, typer.Option(help="Do not print each change")] = False,
 ) -> None:
     """Keep the demo alive: every round a few providers report new (synthetic) capacity."""
     from joinedup.config import get_settings
@@ -107,7 +108,8 @@ def simulate(
                 org = session.get(Organisation, svc.organisation_id)
                 assert org is not None
                 service.ingest_for(session, actor=None, org=org, settings=settings, updates=[update], now=now)
-                console.print(f"{svc.name}: {update.status.value if update.status else 'updated'}")
+                if not quiet:
+                    console.print(f"{svc.name}: {update.status.value if update.status else 'updated'}")
         done += 1
         if rounds == 0 or done < rounds:
             time.sleep(interval)
