@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sqlalchemy import String, any_, event, literal
+from sqlalchemy import String, event, func, literal, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
@@ -55,10 +55,11 @@ def _tenant_models() -> list[Any]:
 
 
 def _member_of(column: Any, ids: list[str], postgres: bool) -> Any:
-    # PostgreSQL: one array parameter (= ANY), so a commissioner seeing thousands of
+    # PostgreSQL: one array parameter, so a commissioner seeing thousands of
     # organisations sends one value, not thousands, and the plan is cached.
     if postgres:
-        return column == any_(literal(ids, type_=ARRAY(String)))
+        # IN (SELECT unnest(...)) lets the planner hash the set: = ANY(array) scans it per row.
+        return column.in_(select(func.unnest(literal(ids, type_=ARRAY(String)))).scalar_subquery())
     return column.in_(ids)
 
 
