@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy import select, text
 from sse_starlette.sse import EventSourceResponse
 
@@ -16,7 +16,7 @@ from joinedup import __version__
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import StateDep, public, require
-from joinedup.core.errors import PROBLEM_RESPONSES, invalid
+from joinedup.core.errors import PROBLEM_RESPONSES
 from joinedup.core.events import Event
 from joinedup.core.outbox import OutboxEvent
 from joinedup.core.permissions import Permission, Role
@@ -90,6 +90,10 @@ def token(
     return TokenOut(access_token=access_token, expires_in=lifetime, scope=scope)
 
 
+# Topics are dotted lower-case names (organisation.updated); a prefix selects a family.
+Topic = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z_]+(\.[a-z_]+)*$")]
+
+
 def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
     def accepts(event: Event) -> bool:
         if topics and not any(event.topic == t or event.topic.startswith(t + ".") for t in topics):
@@ -133,7 +137,9 @@ async def events(
     actor: Listener,
     state: StateDep,
     request: Request,
-    topic: Annotated[list[str] | None, Query(description="Topic or topic prefix, e.g. organisation")] = None,
+    topic: Annotated[
+        list[Topic], Query(description="Topic or topic prefix, e.g. organisation or capacity.updated")
+    ] = [],  # noqa: B006 - FastAPI copies defaults
     max_seconds: Annotated[float | None, Query(ge=0, le=3600, description="Close the stream after this long")] = None,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=2**63 - 1)] = None,
 ) -> EventSourceResponse:
@@ -141,9 +147,7 @@ async def events(
 
     A client that reconnects with Last-Event-ID first gets the events it missed.
     """
-    topics = frozenset(topic or [])
-    if any(len(t) > 80 for t in topics):
-        raise invalid("query.topic", "A topic is at most 80 characters.")
+    topics = frozenset(topic)
     accepts = event_filter(actor, topics)
     sub = state.bus.subscribe(accepts)
     missed = await asyncio.to_thread(_replay, state, accepts, last_event_id) if last_event_id is not None else []
