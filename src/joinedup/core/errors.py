@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -140,13 +140,20 @@ def _error_loc(err: Any) -> tuple[Any, ...]:
     return (*loc, named) if named else loc
 
 
-def validation_problem(exc: RequestValidationError) -> Problem:
-    errors = [
+def field_errors(errors: Sequence[Any], *prefix: str) -> list[FieldError]:
+    """Pydantic errors as FieldErrors whose `field` is the dotted path, under `prefix`."""
+    return [
         FieldError(
-            field=_field_path(_error_loc(err)), message=err.get("msg", "invalid"), code=err.get("type", "invalid")
+            field=_field_path((*prefix, *_error_loc(err))),
+            message=err.get("msg", "invalid"),
+            code=err.get("type", "invalid"),
         )
-        for err in exc.errors()
+        for err in errors
     ]
+
+
+def validation_problem(exc: RequestValidationError) -> Problem:
+    errors = field_errors(exc.errors())
     fields = ", ".join(e.field for e in errors[:5])
     return Problem(
         type=PROBLEM_BASE + "validation",

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from joinedup import __version__
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import FieldError, ProblemError, invalid, not_found
+from joinedup.core.errors import FieldError, ProblemError, field_errors, invalid, not_found
 from joinedup.domains.capacity import permissions, schemas, service
 from joinedup.domains.capacity.models import CapacityService
 
@@ -189,10 +189,7 @@ def capability_statement() -> dict[str, Any]:
 
 
 def _fhir_errors(exc: ValidationError, prefix: str) -> ProblemError:
-    errors = [
-        FieldError(field=".".join([prefix, *(str(p) for p in e["loc"])]), message=e["msg"], code=e["type"])
-        for e in exc.errors()
-    ]
+    errors = field_errors(exc.errors(), prefix)
     return ProblemError(422, "validation", "Invalid request", "The resource is not valid FHIR R4.", errors=errors)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
-from joinedup.core.errors import FieldError, ProblemError, not_found
+from joinedup.core.errors import FieldError, ProblemError, field_errors, not_found
 from joinedup.core.pagination import paginate
 from joinedup.db.tenancy import Scope
 from joinedup.domains.homecare.models import JobStatus, RosterJob
@@ -28,10 +28,7 @@ def parse_instance(data: dict[str, Any]) -> Instance:
     try:
         instance = read_uhhc(data) if is_uhhc(data) else Instance.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            FieldError(field=".".join(["body", "instance", *map(str, e["loc"])]), message=e["msg"], code=e["type"])
-            for e in exc.errors()[:20]
-        ]
+        errors = field_errors(exc.errors()[:20], "body", "instance")
         raise ProblemError(422, "validation", "Invalid instance", errors[0].message, errors=errors) from None
     except (ValueError, KeyError, TypeError, IndexError) as exc:
         message = f"Not a valid instance: {exc}"[:500]
