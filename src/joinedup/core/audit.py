@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, event, insert
+from sqlalchemy import JSON, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
 from joinedup.db.base import BIG_ID, Base
+from joinedup.db.bulk import append_rows
 from joinedup.db.tenancy import TenantScoped
 
 
@@ -112,8 +113,9 @@ def record_many(
         "channel": ctx.channel,
         "request_id": ctx.request_id,
     }
-    session.execute(
-        insert(AuditEvent),
+    append_rows(
+        session,
+        AuditEvent,
         [
             {**common, "record_id": rid, "record_organisation_id": rorg, "detail": detail}
             for rid, rorg, detail in records

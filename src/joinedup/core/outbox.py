@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, insert, select, update
+from sqlalchemy import JSON, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from joinedup.core.clock import utcnow
 from joinedup.core.events import Event, EventBus
 from joinedup.db.base import BIG_ID, Base
+from joinedup.db.bulk import append_rows
 from joinedup.db.tenancy import Scope
 
 
@@ -75,8 +76,9 @@ def emit_many(
     if not events:
         return
     now = utcnow()
-    session.execute(
-        insert(OutboxEvent),
+    append_rows(
+        session,
+        OutboxEvent,
         [
             {
                 "topic": topic,

@@ -51,6 +51,29 @@ def test_update_is_stored_audited_evented_and_read_back_with_its_age(provider_sy
     assert _count(session_factory, OutboxEvent, OutboxEvent.topic == "capacity.updated") == 1
 
 
+def test_a_batch_is_audited_and_evented_once_per_service_naming_every_update(
+    provider_system, session_factory
+) -> None:
+    assert provider_system.put("/api/v1/capacity/services/home-2", json={**SERVICE, "name": "Home Two"}).status_code in (
+        200,
+        201,
+    )
+    batch = [update("a1", minutes_ago=30), update("a2", minutes_ago=20), update("a0", minutes_ago=40)]
+    batch += [update("b1", service="home-2"), update("b2", service="home-2", minutes_ago=5)]
+    r = provider_system.post(URL, json={"updates": batch})
+    assert r.status_code == 200, r.text
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        audits = s.scalars(select(AuditEvent).where(AuditEvent.action == "capacity.update")).all()
+        events = s.scalars(select(OutboxEvent).where(OutboxEvent.topic == "capacity.updated")).all()
+    assert sorted(sorted(a.detail["update_ids"]) for a in audits) == [["a0", "a1", "a2"], ["b1", "b2"]]
+    # a0 arrived after a1 but is older, so it went to history without changing the state.
+    home_1 = next(a for a in audits if "a0" in a.detail["update_ids"])
+    assert home_1.detail["applied"] == ["a1", "a2"]
+    assert sorted(e.payload["provider_service_id"] for e in events) == ["home-1", "home-2"]
+    assert {e.payload["newest_as_of"] for e in events} == {batch[1]["as_of"], batch[4]["as_of"]}
+
+
 def test_resending_an_update_id_is_harmless_and_different_content_conflicts(provider_system, session_factory) -> None:
     first = provider_system.post(URL, json={"updates": [update("u1")]})
     again = provider_system.post(URL, json={"updates": [update("u1")]})

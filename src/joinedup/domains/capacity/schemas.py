@@ -219,16 +219,12 @@ class CapacityUpdate(Strict):
         return self
 
     def section_values(self) -> dict[str, Any]:
-        """Reported sections as plain JSON values."""
+        """Reported sections as plain JSON values (one serialiser pass: this runs per update)."""
+        dumped = self.model_dump(mode="json", include={"beds", "homecare", "reablement", "admission_rules"})
         out: dict[str, Any] = {}
         if self.status is not None:
-            out["status"] = StatusValue(status=self.status, note=self.note).model_dump(mode="json")
-        for name in ("beds", "homecare", "reablement"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = [v.model_dump(mode="json") for v in value]
-        if self.admission_rules is not None:
-            out["admission_rules"] = self.admission_rules.model_dump(mode="json")
+            out["status"] = {"status": self.status.value, "note": self.note}
+        out.update((name, value) for name, value in dumped.items() if value is not None)
         return out
 
 

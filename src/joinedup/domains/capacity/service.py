@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, insert, or_, select
+from sqlalchemy import ARRAY, Select, String, and_, any_, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
 from joinedup.core.errors import FieldError, ProblemError, conflict, invalid, not_found
 from joinedup.core.pagination import decode_cursor, encode_cursor
+from joinedup.db.bulk import append_rows
 from joinedup.domains.capacity import rules, schemas
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
@@ -241,7 +242,7 @@ def ingest_for(
         row.update_id: row
         for row in session.scalars(
             select(CapacityUpdateRow).where(
-                CapacityUpdateRow.organisation_id == org.id, CapacityUpdateRow.update_id.in_(ids)
+                CapacityUpdateRow.organisation_id == org.id, _one_of(session, CapacityUpdateRow.update_id, ids)
             )
         )
     }
@@ -300,6 +301,14 @@ def ingest_for(
     )
 
 
+def _one_of(session: Session, column: Any, values: set[str]) -> Any:
+    """`column IN values`; on PostgreSQL one array parameter (an index scan with array keys)
+    rather than a thousand bind parameters to send and plan."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(sorted(values), type_=ARRAY(String)))
+    return column.in_(values)
+
+
 def _lock_current(session: Session, service_ids: set[str]) -> dict[str, CapacityCurrent]:
     stmt = select(CapacityCurrent).where(CapacityCurrent.service_id.in_(service_ids))
     if session.get_bind().dialect.name == "postgresql":
@@ -331,8 +340,9 @@ def _store(
     channel = request_context().channel
     applied = 0
     rows: list[dict[str, Any]] = []
-    audits: list[tuple[str | None, str | None, dict[str, Any]]] = []
-    events: list[tuple[str | None, str | None, dict[str, Any]]] = []
+    # One audit row and one event per service per request, listing every update id: a batch of
+    # 1,000 readings for 50 services is 50 audited changes, not 1,000 (and 20x less to write).
+    per_service: dict[str, list[tuple[_Item, bool]]] = {}
     touched: dict[str, CapacityService] = {}
     sections: dict[str, dict[str, Any]] = {sid: c.sections for sid, c in currents.items()}
     for item in items:
@@ -364,19 +374,7 @@ def _store(
                 "payload": _payload(item),
             }
         )
-        audits.append((service.id, org.id, {"update_id": item.update.update_id, "applied": changed}))
-        events.append(
-            (
-                org.id,
-                service.id,
-                {
-                    "provider_service_id": service.provider_service_id,
-                    "update_id": item.update.update_id,
-                    "as_of": item.as_of.isoformat(),
-                    "applied": changed,
-                },
-            )
-        )
+        per_service.setdefault(service.id, []).append((item, changed))
     for service_id, service in touched.items():
         current = currents.get(service_id)
         if current is None:
@@ -392,10 +390,30 @@ def _store(
         _retag(current, service)
     try:
         session.flush()
-        session.execute(insert(CapacityUpdateRow), rows)
+        append_rows(session, CapacityUpdateRow, rows)
     except IntegrityError:
         session.rollback()
         raise conflict("An update_id was stored by a concurrent request; send the batch again.") from None
+    audits: list[tuple[str | None, str | None, dict[str, Any]]] = []
+    events: list[tuple[str | None, str | None, dict[str, Any]]] = []
+    for service_id, pairs in per_service.items():
+        update_ids = [i.update.update_id for i, _ in pairs]
+        applied_ids = [i.update.update_id for i, changed in pairs if changed]
+        audits.append((service_id, org.id, {"update_ids": update_ids, "applied": applied_ids}))
+        first = pairs[0][0]
+        assert first.service is not None
+        events.append(
+            (
+                org.id,
+                service_id,
+                {
+                    "provider_service_id": first.service.provider_service_id,
+                    "update_ids": update_ids,
+                    "newest_as_of": max(i.as_of for i, _ in pairs).isoformat(),
+                    "applied": bool(applied_ids),
+                },
+            )
+        )
     audit.record_many(session, actor=actor, action="capacity.update", record_type="capacity_service", records=audits)
     outbox.emit_many(session, topic="capacity.updated", system_id=org.system_id, events=events)
     return applied
