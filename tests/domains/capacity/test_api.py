@@ -180,6 +180,26 @@ def test_per_item_stores_the_good_and_reports_the_bad(provider_system, session_f
     assert _count(session_factory, CapacityUpdateRow) == 1
 
 
+def test_per_item_holds_back_updates_that_break_the_standard(provider_system, session_factory) -> None:
+    broken = update("broken", beds=[beds(occupied=40, vacant=6)])  # occupied + vacant > staffed
+    shapeless = {"update_id": "shapeless", "provider_service_id": "home-1"}
+    batch = [update("good-1", minutes_ago=20), broken, shapeless, 7, update("good-2")]
+    whole = provider_system.post(URL, json={"updates": batch})
+    assert whole.status_code == 422
+    assert {"body.updates.2.as_of", "body.updates.2.source_system", "body.updates.3"} <= _fields(whole)
+    assert any(f.startswith("body.updates.1.beds.0") for f in _fields(whole))
+    assert _count(session_factory, CapacityUpdateRow) == 0
+
+    r = provider_system.post(URL, params={"per_item": "true"}, json={"updates": batch})
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["outcome"] for i in items] == ["applied", "rejected", "rejected", "rejected", "applied"]
+    assert [i["update_id"] for i in items] == ["good-1", "broken", "shapeless", None, "good-2"]
+    assert all(e["field"].startswith("body.updates.1.beds.0") for e in items[1]["errors"])
+    assert r.json()["accepted"] == 2 and r.json()["rejected"] == 3
+    assert _count(session_factory, CapacityUpdateRow) == 2
+
+
 def test_batches_over_1000_are_refused(provider_system) -> None:
     r = provider_system.post(URL, json={"updates": [update(f"u{i}") for i in range(1001)]})
     assert r.status_code == 422 and "body.updates" in _fields(r)

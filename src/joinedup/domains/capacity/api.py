@@ -152,7 +152,7 @@ def post_updates(
     actor: Writer,
     session: DbSession,
     state: StateDep,
-    body: schemas.CapacityBatch,
+    body: schemas.ReceivedBatch,
     organisation_id: OrganisationId = None,
     per_item: Annotated[
         bool, Query(description="Store the good updates and report each bad one, instead of all-or-nothing")
@@ -163,7 +163,7 @@ def post_updates(
         session,
         actor=actor,
         settings=state.settings,
-        updates=body.updates,
+        updates=body.received(),
         per_item=per_item,
         organisation_id=organisation_id,
     )

@@ -7,11 +7,23 @@ explicitly (never only derived), and every rule a count must obey names the fiel
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from joinedup.geo.postcodes import normalise_postcode
@@ -230,6 +242,36 @@ class CapacityUpdate(Strict):
 
 class CapacityBatch(Strict):
     updates: list[CapacityUpdate] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+@dataclass(frozen=True)
+class RejectedUpdate:
+    """An update of a received batch that failed validation, held aside so that with
+    `per_item=true` the rest of the batch can still be stored and this one reported."""
+
+    update_id: str | None
+    errors: list[Any]  # pydantic error dicts, locations relative to the update
+
+
+def _hold_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as exc:
+        update_id = value.get("update_id") if isinstance(value, dict) else None
+        return RejectedUpdate(update_id=update_id if isinstance(update_id, str) else None, errors=exc.errors())
+
+
+# A batch as the API receives it; its JSON Schema is exactly CapacityBatch's (so no docstring).
+class ReceivedBatch(Strict):
+    model_config = ConfigDict(title="CapacityBatch")
+    # The wrap validator turns an invalid update into a RejectedUpdate instead of failing the
+    # whole request; the schema (and so the OpenAPI document) still says CapacityUpdate.
+    updates: list[Annotated[CapacityUpdate, WrapValidator(_hold_invalid)]] = Field(
+        min_length=1, max_length=MAX_BATCH
+    )
+
+    def received(self) -> list[CapacityUpdate | RejectedUpdate]:
+        return list(self.updates)
 
 
 class ServiceIn(Strict):

@@ -20,7 +20,7 @@ from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
-from joinedup.core.errors import FieldError, ProblemError, conflict, invalid, not_found
+from joinedup.core.errors import FieldError, ProblemError, conflict, field_errors, invalid, not_found
 from joinedup.core.pagination import decode_cursor, encode_cursor
 from joinedup.db.bulk import append_rows
 from joinedup.domains.capacity import rules, schemas
@@ -178,7 +178,7 @@ def ingest(
     *,
     actor: Principal,
     settings: Settings,
-    updates: Sequence[schemas.CapacityUpdate],
+    updates: Sequence[schemas.CapacityUpdate | schemas.RejectedUpdate],
     per_item: bool = False,
     organisation_id: str | None = None,
     field_prefix: str = "body.updates.",
@@ -202,7 +202,7 @@ def ingest_for(
     actor: Principal | None,
     org: Organisation,
     settings: Settings,
-    updates: Sequence[schemas.CapacityUpdate],
+    updates: Sequence[schemas.CapacityUpdate | schemas.RejectedUpdate],
     per_item: bool = False,
     field_prefix: str = "body.updates.",
     now: datetime | None = None,
@@ -212,6 +212,18 @@ def ingest_for(
     items = [
         _Item(index=i, update=u, values=u.section_values(), as_of=u.as_of.astimezone(now.tzinfo))
         for i, u in enumerate(updates)
+        if not isinstance(u, schemas.RejectedUpdate)
+    ]
+    # Updates that failed validation on the way in: reported by index, never stored.
+    malformed = [
+        schemas.ItemResult(
+            index=i,
+            update_id=u.update_id,
+            outcome="rejected",
+            errors=[e.model_dump() for e in field_errors(u.errors, f"{field_prefix}{i}")],
+        )
+        for i, u in enumerate(updates)
+        if isinstance(u, schemas.RejectedUpdate)
     ]
     for item in items:
         if item.as_of > limit:
@@ -270,15 +282,16 @@ def ingest_for(
             _fail(item, field_prefix, "update_id", "update_id already used for different content", "conflict")
 
     rejected = [i for i in items if i.outcome == "rejected"]
-    if rejected and not per_item:
-        errors = [e for i in rejected for e in (i.errors or [])]
+    if (rejected or malformed) and not per_item:
+        errors = [FieldError(**e) for r in malformed for e in r.errors]
+        errors += [e for i in rejected for e in (i.errors or [])]
         if all(e.code == "conflict" for e in errors):
             raise ProblemError(409, "conflict", "Conflict", "An update_id was already used.", errors=errors)
         raise ProblemError(
             422,
             "validation",
             "Invalid request",
-            f"{len(rejected)} update(s) are invalid; nothing was stored.",
+            f"{len(rejected) + len(malformed)} update(s) are invalid; nothing was stored.",
             errors=errors,
         )
 
@@ -288,16 +301,22 @@ def ingest_for(
         accepted=len(to_store),
         applied=applied,
         duplicates=sum(1 for i in items if i.outcome == "duplicate"),
-        rejected=len(rejected),
-        items=[
-            schemas.ItemResult(
-                index=i.index,
-                update_id=i.update.update_id,
-                outcome=i.outcome,
-                errors=[e.model_dump() for e in (i.errors or [])],
-            )
-            for i in items
-        ],
+        rejected=len(rejected) + len(malformed),
+        items=sorted(
+            [
+                *malformed,
+                *(
+                    schemas.ItemResult(
+                        index=i.index,
+                        update_id=i.update.update_id,
+                        outcome=i.outcome,
+                        errors=[e.model_dump() for e in (i.errors or [])],
+                    )
+                    for i in items
+                ),
+            ],
+            key=lambda r: r.index,
+        ),
     )
 
 
