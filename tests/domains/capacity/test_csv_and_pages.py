@@ -154,3 +154,51 @@ def test_csv_upload_page_dry_run(provider_system, client_as) -> None:
     files = {"file": ("cap.csv", _csv(GOOD, BAD), "text/csv")}
     r = pam.post("/capacity/upload", data={"csrf_token": _csrf(form.text), "dry_run": "yes"}, files=files)
     assert r.status_code == 422 and "Row 3, vacant" in r.text
+
+
+def _inputs(page: str) -> dict[str, str]:
+    """Every named input's value, as a browser would submit the form unchanged."""
+    out = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name, value = re.search(r'name="([^"]+)"', tag), re.search(r'value="([^"]*)"', tag)
+        if name:
+            out[name.group(1)] = value.group(1) if value else ""
+    return out
+
+
+def _homecare_manager(client_as, world, session_factory):  # type: ignore[no-untyped-def]
+    """Cara, promoted to manage her homecare branch, signed in."""
+    from joinedup.core.permissions import Role
+    from joinedup.domains.organisations.models import Membership
+
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        membership = s.scalars(select(Membership).where(Membership.user_id == world.users["cara_careworker"].id)).one()
+        membership.role = Role.PROVIDER_MANAGER
+        s.commit()
+    return client_as("cara_careworker")
+
+
+def test_homecare_spare_hours_are_updated_from_the_page(client_as, world, session_factory) -> None:
+    cara = _homecare_manager(client_as, world, session_factory)
+    branch = {"name": "Branch", "kind": "homecare", "postcode": "M41 5BU"}
+    put = cara.put("/api/v1/capacity/services/branch-1", json=branch)
+    assert put.status_code == 201, put.text
+    sid = put.json()["id"]
+    form = cara.get(f"/capacity/services/{sid}")
+    assert form.status_code == 200
+    # A first report offers one row per time band in the branch's own postcode district.
+    assert form.text.count('name="homecare-') >= 5 * 6 and 'value="M41"' in form.text
+    fields = _inputs(form.text)
+    fields.update(
+        {"status": "accepting", "homecare-0-spare_hours_per_week": "12.5", "homecare-0-earliest_start": "2026-12-01"}
+    )
+    saved = cara.post(f"/capacity/services/{sid}", data=fields)
+    assert saved.status_code == 200, saved.text
+    got = cara.get("/api/v1/capacity/services/branch-1").json()
+    slots = got["sections"]["homecare"]["value"]
+    assert slots[0]["spare_hours_per_week"] == 12.5 and slots[0]["earliest_start"] == "2026-12-01"
+    assert slots[0]["postcode_districts"] == ["M41"] and len(slots) == 5
+    bad = cara.post(f"/capacity/services/{sid}", data={**fields, "homecare-1-spare_hours_per_week": "-3"})
+    assert bad.status_code == 422 and 'id="homecare-1-spare_hours_per_week-error"' in bad.text
+    assert cara.get("/api/v1/capacity/services/branch-1").json()["sections"]["homecare"]["value"] == slots

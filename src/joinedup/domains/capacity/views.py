@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -115,6 +117,56 @@ def capacity_home(
     )
 
 
+def _held(out: schemas.CapacityOut, section: str) -> list[dict[str, Any]]:
+    held = out.sections.get(section)
+    return list((held.value if held is not None else None) or [])
+
+
+def _rows(form: dict[str, str], section: str, key: str) -> Iterator[tuple[int, Callable[[str], str]]]:
+    """Numbered form rows (`homecare-0-time_band`, ...) as (index, field getter)."""
+    i = 0
+    while f"{section}-{i}-{key}" in form:
+        yield i, partial(_field, form, f"{section}-{i}-")
+        i += 1
+
+
+def _field(form: dict[str, str], prefix: str, name: str) -> str:
+    return form.get(prefix + name, "").strip()
+
+
+def _listed(text: str) -> list[str]:
+    return [part for part in (p.strip() for p in text.split(",")) if part]
+
+
+def _sections_from_form(form: dict[str, str]) -> dict[str, Any]:
+    """The beds, homecare and reablement rows a provider edited, as the standard's sections.
+    Blank numbers stay blank (None) so the standard's own rules name what is missing."""
+    sections: dict[str, Any] = {}
+    beds = [
+        {"bed_type": get("bed_type"), **{name: get(name) or None for name in BED_FIELDS}}
+        for _, get in _rows(form, "beds", "bed_type")
+    ]
+    homecare = [
+        {
+            "time_band": get("time_band"),
+            "postcode_districts": _listed(get("postcode_districts")),
+            "lsoa_codes": _listed(get("lsoa_codes")),
+            "skills": _listed(get("skills")),
+            "spare_hours_per_week": get("spare_hours_per_week") or None,
+            "earliest_start": get("earliest_start") or None,
+        }
+        for _, get in _rows(form, "homecare", "time_band")
+    ]
+    reablement = [
+        {"pathway": get("pathway"), "places": get("places") or None, "hours_per_week": get("hours_per_week") or None}
+        for _, get in _rows(form, "reablement", "pathway")
+    ]
+    for name, rows in (("beds", beds), ("homecare", homecare), ("reablement", reablement)):
+        if rows:
+            sections[name] = rows
+    return sections
+
+
 def _edit_page(
     request: Request,
     actor: Principal,
@@ -123,10 +175,27 @@ def _edit_page(
     errors: dict[str, str],
     status_code: int = 200,
 ) -> Response:
-    held = out.sections.get("beds")
-    beds = (held.value if held is not None else None) or []
+    beds = _held(out, "beds")
     if not beds and out.service.kind == schemas.ServiceKind.CARE_HOME:
         beds = [{"bed_type": "residential", **dict.fromkeys(BED_FIELDS, 0)}]
+    homecare = _held(out, "homecare")
+    if not homecare and out.service.kind == schemas.ServiceKind.HOMECARE:
+        # A first report: one row per time band in the branch's own postcode district.
+        district = [out.service.postcode.split()[0]] if out.service.postcode else []
+        homecare = [
+            {
+                "time_band": band.value,
+                "postcode_districts": district,
+                "lsoa_codes": [],
+                "skills": [],
+                "spare_hours_per_week": 0,
+                "earliest_start": utcnow().date().isoformat(),
+            }
+            for band in schemas.TimeBand
+        ]
+    reablement = _held(out, "reablement")
+    if not reablement and out.service.kind == schemas.ServiceKind.REABLEMENT:
+        reablement = [{"pathway": p, "places": 0, "hours_per_week": None} for p in (1, 2)]
     status_items = [
         {"value": k, "text": v, "selected": (form.get("status") or (out.status.value if out.status else "")) == k}
         for k, v in STATUS_LABELS.items()
@@ -139,6 +208,8 @@ def _edit_page(
             "out": out,
             "beds": beds,
             "bed_fields": BED_FIELDS,
+            "homecare": homecare,
+            "reablement": reablement,
             "form": form,
             "errors": errors,
             "errors_list": [{"text": m, "href": f"#{k}"} for k, m in errors.items()],
@@ -164,14 +235,6 @@ async def submit(request: Request, actor: Writer, session: DbSession, state: Sta
     check_csrf(request, form.pop("csrf_token", None))
     row = service.get_service_by_id(session, actor=actor, service_id=service_id)
     service.target_organisation(session, actor=actor, organisation_id=row.organisation_id)
-    beds = []
-    i = 0
-    while f"beds-{i}-bed_type" in form:
-        bed: dict[str, Any] = {"bed_type": form[f"beds-{i}-bed_type"]}
-        for name in BED_FIELDS:
-            bed[name] = form.get(f"beds-{i}-{name}", "").strip() or None
-        beds.append(bed)
-        i += 1
     body: dict[str, Any] = {
         "update_id": f"web-{uuid.uuid4().hex}",
         "provider_service_id": row.provider_service_id,
@@ -180,8 +243,7 @@ async def submit(request: Request, actor: Writer, session: DbSession, state: Sta
         "status": form.get("status") or None,
         "note": form.get("note", "").strip() or None,
     }
-    if beds:
-        body["beds"] = beds
+    body.update(_sections_from_form(form))
     errors: dict[str, str] = {}
     try:
         update = schemas.CapacityUpdate.model_validate(body)
