@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from joinedup.db.tenancy import Scope
+from joinedup.domains.capacity import csv_io
 from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
 from tests.domains.capacity.conftest import update
 
@@ -38,7 +39,50 @@ UNKNOWN = "c3,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,spaceship,40,36,
 def test_template_downloads_and_is_itself_valid(provider_system) -> None:
     r = provider_system.get("/api/v1/capacity/updates/template.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
-    assert r.text.splitlines()[0] == HEADER
+    assert r.text.splitlines()[0].startswith(HEADER)  # older files (fewer columns) still upload
+    updates, _, errors = csv_io.parse(r.text)
+    assert errors == []
+    sections = {name for u in updates for name, value in u.section_values().items() if value}
+    assert sections == {"status", "beds", "homecare", "reablement", "admission_rules"}
+
+
+def _sheet(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=csv_io.COLUMNS, restval="", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_reablement_and_admission_rule_columns_become_sections(provider_system) -> None:
+    head = {"provider_service_id": "home-1", "as_of": "2026-11-20T09:00:00+00:00", "source_system": "Sheet"}
+    rules = {"admission_days": "mon tue", "admission_from_time": "08:00", "admission_to_time": "20:00"}
+    rules["admission_funding"] = "council nhs_continuing_healthcare"
+    r1 = {**head, **rules, "update_id": "r1", "status": "accepting"}
+    rows = [
+        {**r1, "bed_type": "nursing", "physical": "40", "staffed": "36", "occupied": "30", "reserved": "1",
+         "vacant": "6", "accepting_admissions": "4"},
+        {**r1, "reablement_pathway": "1", "reablement_places": "3", "reablement_hours_per_week": "20"},
+        {**r1, "reablement_pathway": "2", "reablement_hours_per_week": "-4"},
+        {**head, "update_id": "r2", "admission_days": "mon", "admission_from_time": "20:00",
+         "admission_to_time": "08:00", "admission_funding": "council"},
+    ]
+    r = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows)).json()
+    # Errors land on the row and column they came from, named as the CSV names them.
+    assert {(e["row"], e["field"]) for e in r["errors"]} == {(4, "reablement_hours_per_week"), (5, "admission_to_time")}
+    rows[2]["reablement_hours_per_week"] = "4"
+    rows[3].update(admission_from_time="08:00", admission_to_time="20:00")
+    ok = provider_system.post("/api/v1/capacity/updates.csv", content=_sheet(rows))
+    assert ok.status_code == 200 and ok.json()["stored"] == 2, ok.text
+    got = provider_system.get("/api/v1/capacity/services/home-1").json()["sections"]
+    assert got["reablement"]["value"] == [
+        {"pathway": 1, "places": 3, "hours_per_week": 20.0},
+        {"pathway": 2, "places": None, "hours_per_week": 4.0},
+    ]
+    assert got["admission_rules"]["update_id"] == "r2" and got["admission_rules"]["value"]["days"] == ["mon"]
+    rows[1]["admission_days"] = "sun"  # one update, two different sets of rules
+    clash = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows))
+    assert (3, "admission_days") in {(e["row"], e["field"]) for e in clash.json()["errors"]}
 
 
 def test_dry_run_reports_every_row_error_and_stores_nothing(provider_system, session_factory) -> None:

@@ -27,6 +27,19 @@ from joinedup.domains.organisations.models import Organisation
 MAX_ROWS = 5000
 BED_COLUMNS = ["bed_type", "physical", "staffed", "occupied", "reserved", "vacant", "accepting_admissions"]
 HOMECARE_COLUMNS = ["time_band", "spare_hours_per_week", "postcode_districts", "lsoa_codes", "skills", "earliest_start"]
+# Reablement rows are named reablement_*, so a row can carry beds and reablement side by side.
+REABLEMENT_COLUMNS = {
+    "reablement_pathway": "pathway",
+    "reablement_places": "places",
+    "reablement_hours_per_week": "hours_per_week",
+}
+# Admission rules hold once per update, like status: repeated rows must agree.
+ADMISSION_COLUMNS = {
+    "admission_days": "days",
+    "admission_from_time": "from_time",
+    "admission_to_time": "to_time",
+    "admission_funding": "funding",
+}
 COLUMNS = [
     "update_id",
     "provider_service_id",
@@ -36,8 +49,11 @@ COLUMNS = [
     "note",
     *BED_COLUMNS,
     *HOMECARE_COLUMNS,
+    *REABLEMENT_COLUMNS,
+    *ADMISSION_COLUMNS,
 ]
-LISTS = {"postcode_districts", "lsoa_codes", "skills"}
+LISTS = {"postcode_districts", "lsoa_codes", "skills", "admission_days", "admission_funding"}
+SECTION_ROWS = ("beds", "homecare", "reablement")
 
 TRACKER_COLUMNS = [
     "organisation_name",
@@ -53,78 +69,76 @@ TRACKER_COLUMNS = [
 ]
 
 
+TEMPLATE_ROWS: list[dict[str, str]] = [
+    {
+        "bed_type": "nursing",
+        "physical": "40",
+        "staffed": "36",
+        "occupied": "30",
+        "reserved": "1",
+        "vacant": "6",
+        "accepting_admissions": "4",
+        "admission_days": "mon tue wed thu fri",
+        "admission_from_time": "09:00",
+        "admission_to_time": "17:00",
+        "admission_funding": "council self_funder",
+    },
+    {
+        "bed_type": "dementia_nursing",
+        "physical": "12",
+        "staffed": "12",
+        "occupied": "12",
+        "reserved": "0",
+        "vacant": "0",
+        "accepting_admissions": "0",
+        "admission_days": "mon tue wed thu fri",
+        "admission_from_time": "09:00",
+        "admission_to_time": "17:00",
+        "admission_funding": "council self_funder",
+    },
+]
+
+
 def template() -> str:
+    """A filled-in example: a care home (two bed types, admission rules), a homecare branch,
+    and a reablement team; each update is the rows sharing its update_id."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", restval="")
+    writer.writeheader()
+    home = {
+        "update_id": "2026-11-23-ash-1",
+        "provider_service_id": "ASH-01",
+        "as_of": "2026-11-23T09:00:00+00:00",
+        "source_system": "CareRoster 4.2",
+        "status": "accepting",
+    }
+    for row in TEMPLATE_ROWS:
+        writer.writerow({**home, **row})
     writer.writerow(
-        [
-            "2026-11-23-ash-1",
-            "ASH-01",
-            "2026-11-23T09:00:00+00:00",
-            "CareRoster 4.2",
-            "accepting",
-            "",
-            "nursing",
-            "40",
-            "36",
-            "30",
-            "1",
-            "6",
-            "4",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
+        {
+            "update_id": "2026-11-23-hc-1",
+            "provider_service_id": "HC-SALE",
+            "as_of": "2026-11-23T09:00:00+00:00",
+            "source_system": "CareRoster 4.2",
+            "status": "accepting",
+            "time_band": "morning",
+            "spare_hours_per_week": "12.5",
+            "postcode_districts": "M33 M32",
+            "skills": "double_up dementia",
+            "earliest_start": "2026-12-01",
+        }
     )
     writer.writerow(
-        [
-            "2026-11-23-ash-1",
-            "ASH-01",
-            "2026-11-23T09:00:00+00:00",
-            "CareRoster 4.2",
-            "accepting",
-            "",
-            "dementia_nursing",
-            "12",
-            "12",
-            "12",
-            "0",
-            "0",
-            "0",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-        ]
-    )
-    writer.writerow(
-        [
-            "2026-11-23-hc-1",
-            "HC-SALE",
-            "2026-11-23T09:00:00+00:00",
-            "CareRoster 4.2",
-            "accepting",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "morning",
-            "12.5",
-            "M33 M32",
-            "",
-            "double_up dementia",
-            "2026-12-01",
-        ]
+        {
+            "update_id": "2026-11-23-re-1",
+            "provider_service_id": "REABLE-1",
+            "as_of": "2026-11-23T09:00:00+00:00",
+            "source_system": "CareRoster 4.2",
+            "status": "accepting",
+            "reablement_pathway": "1",
+            "reablement_places": "3",
+            "reablement_hours_per_week": "40",
+        }
     )
     return out.getvalue()
 
@@ -133,12 +147,28 @@ def template() -> str:
 class _Group:
     first_row: int
     fields: dict[str, Any]
-    bed_rows: list[int] = field(default_factory=list)
-    slot_rows: list[int] = field(default_factory=list)
+    # Row number of each entry of the beds, homecare and reablement lists, to place errors.
+    section_rows: dict[str, list[int]] = field(default_factory=lambda: {name: [] for name in SECTION_ROWS})
 
 
 def _row_error(row: int, column: str, message: str, code: str = "invalid") -> dict[str, Any]:
     return {"row": row, "field": column, "message": message, "code": code}
+
+
+def _cell(values: dict[str, str], column: str) -> Any:
+    value = values.get(column) or ""
+    if column == "reablement_pathway" and value.isdigit():
+        return int(value)  # the standard's pathway is the number 1 or 2, not text
+    return value.split() if column in LISTS else (value or None)
+
+
+def _column(section: str, name: str | None) -> str:
+    """The CSV column a field of the standard came from."""
+    if section == "reablement":
+        return next((c for c, n in REABLEMENT_COLUMNS.items() if n == name), "reablement_pathway")
+    if section == "admission_rules":
+        return next((c for c, n in ADMISSION_COLUMNS.items() if n == name), "admission_days")
+    return name or section
 
 
 def parse(text: str) -> tuple[list[schemas.CapacityUpdate], list[int], list[dict[str, Any]]]:
@@ -172,14 +202,23 @@ def parse(text: str) -> tuple[list[schemas.CapacityUpdate], list[int], list[dict
             group.fields[name] = value
         if values.get("bed_type"):
             group.fields.setdefault("beds", []).append({c: values.get(c) or None for c in BED_COLUMNS})
-            group.bed_rows.append(number)
+            group.section_rows["beds"].append(number)
         if values.get("time_band"):
-            slot: dict[str, Any] = {}
-            for c in HOMECARE_COLUMNS:
-                v = values.get(c) or ""
-                slot[c] = v.split() if c in LISTS else (v or None)
+            slot = {c: _cell(values, c) for c in HOMECARE_COLUMNS}
             group.fields.setdefault("homecare", []).append(slot)
-            group.slot_rows.append(number)
+            group.section_rows["homecare"].append(number)
+        if values.get("reablement_pathway"):
+            places = {name: _cell(values, column) for column, name in REABLEMENT_COLUMNS.items()}
+            group.fields.setdefault("reablement", []).append(places)
+            group.section_rows["reablement"].append(number)
+        rules_given = {name: _cell(values, column) for column, name in ADMISSION_COLUMNS.items() if values.get(column)}
+        if rules_given:
+            held_rules = group.fields.get("admission_rules")
+            if held_rules is not None and held_rules != rules_given:
+                errors.append(
+                    _row_error(number, "admission_days", f"admission rules differ from row {group.first_row}")
+                )
+            group.fields["admission_rules"] = rules_given
     updates: list[schemas.CapacityUpdate] = []
     rows: list[int] = []
     for group in groups.values():
@@ -193,10 +232,12 @@ def parse(text: str) -> tuple[list[schemas.CapacityUpdate], list[int], list[dict
                 if err["type"] == "rule" and ctx.get("field"):
                     loc.append(ctx["field"])
                 at_row, column = group.first_row, str(loc[0]) if loc else "row"
-                if len(loc) >= 2 and loc[0] in ("beds", "homecare") and isinstance(loc[1], int):
-                    numbers = group.bed_rows if loc[0] == "beds" else group.slot_rows
+                if len(loc) >= 2 and loc[0] in SECTION_ROWS and isinstance(loc[1], int):
+                    numbers = group.section_rows[str(loc[0])]
                     at_row = numbers[loc[1]] if loc[1] < len(numbers) else at_row
-                    column = str(loc[2]) if len(loc) > 2 else str(loc[0])
+                    column = _column(str(loc[0]), str(loc[2]) if len(loc) > 2 else None)
+                elif loc and loc[0] == "admission_rules":
+                    column = _column("admission_rules", str(loc[1]) if len(loc) > 1 else None)
                 errors.append(_row_error(at_row, column, err["msg"], err["type"]))
     return updates, rows, errors
 
