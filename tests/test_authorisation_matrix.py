@@ -97,7 +97,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
     ("GET", "/fhir/R4/HealthcareService/{service_id}"): CAPACITY_READ,
     ("POST", "/fhir/R4/HealthcareService"): CAPACITY_WRITE,
+    ("PUT", "/fhir/R4/HealthcareService"): CAPACITY_WRITE,
+    ("PUT", "/fhir/R4/HealthcareService/{service_id}"): CAPACITY_WRITE,
     ("GET", "/fhir/R4/MeasureReport"): CAPACITY_READ,
+    ("GET", "/fhir/R4/MeasureReport/{report_id}"): CAPACITY_READ,
     ("POST", "/fhir/R4/MeasureReport"): CAPACITY_WRITE,
 }
 

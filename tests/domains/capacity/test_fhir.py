@@ -171,3 +171,65 @@ def test_three_channels_one_state(provider_system, client_as) -> None:
     history = provider_system.get("/api/v1/capacity/services/home-1/history").json()["items"]
     assert {h["channel"] for h in history} == {"api", "fhir"}
     assert len(history) == 4
+
+
+KIND = "https://joinedup.org.uk/fhir/CodeSystem/service-kind"
+
+
+def _hs(**fields: Any) -> dict[str, Any]:
+    kind = [{"coding": [{"system": KIND, "code": "care_home"}]}]
+    return {"resourceType": "HealthcareService", "type": kind, **fields}
+
+
+def test_conditional_update_creates_then_updates_by_identifier(provider_system) -> None:
+    url = "/fhir/R4/HealthcareService?identifier=home-9"
+    created = provider_system.put(url, json=_hs(name="Home Nine"))
+    assert created.status_code == 201, created.text
+    again = provider_system.put(url, json=_hs(name="Home Nine (renamed)", identifier=[{"value": "home-9"}]))
+    assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+    assert provider_system.get("/api/v1/capacity/services/home-9").json()["service"]["name"] == "Home Nine (renamed)"
+    clash = provider_system.put(url, json=_hs(name="x", identifier=[{"value": "home-10"}]))
+    assert clash.status_code == 422 and clash.json()["issue"][0]["expression"] == ["HealthcareService.identifier"]
+
+
+def test_update_by_id_keeps_identity_and_refuses_changes_of_it(provider_system, client_as) -> None:
+    sid = _service_id(provider_system)
+    renamed = provider_system.put(f"/fhir/R4/HealthcareService/{sid}", json=_hs(id=sid, name="Home One, Sale"))
+    assert renamed.status_code == 200, renamed.text
+    got = provider_system.get("/api/v1/capacity/services/home-1").json()["service"]
+    assert got["name"] == "Home One, Sale" and got["postcode"] == "M41 5BU"  # location kept
+    wrong_id = provider_system.put(f"/fhir/R4/HealthcareService/{sid}", json=_hs(id="other", name="x"))
+    assert wrong_id.status_code == 400 and wrong_id.json()["resourceType"] == "OperationOutcome"
+    moved = provider_system.put(
+        f"/fhir/R4/HealthcareService/{sid}", json=_hs(id=sid, name="x", identifier=[{"value": "home-2"}])
+    )
+    assert moved.status_code == 422
+    unknown = provider_system.put("/fhir/R4/HealthcareService/no-such", json=_hs(id="no-such", name="x"))
+    assert unknown.status_code == 404
+    # Another care home's manager cannot reach it at all.
+    bob = client_as("bob_provider").put(f"/fhir/R4/HealthcareService/{sid}", json=_hs(id=sid, name="mine now"))
+    assert bob.status_code in (403, 404)
+    assert provider_system.get("/api/v1/capacity/services/home-1").json()["service"]["name"] == "Home One, Sale"
+
+
+def test_measure_report_history_by_period_and_read_by_id(provider_system, client_as) -> None:
+    sid = _service_id(provider_system)
+    for i, minutes in enumerate([300, 200, 100]):
+        r = provider_system.post("/fhir/R4/MeasureReport", json=_report(sid, f"m{i}", beds(occupied=30 - i), minutes))
+        assert r.status_code == 201, r.text
+    status_only = update("s1", minutes_ago=50, status="waitlist")
+    assert provider_system.post("/api/v1/capacity/updates", json={"updates": [status_only]}).status_code == 200
+    dan = client_as("dan_discharge")
+    since = (NOW - timedelta(minutes=250)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    found = dan.get("/fhir/R4/MeasureReport", params={"subject": f"HealthcareService/{sid}", "date": f"ge{since}"})
+    assert found.status_code == 200, found.text
+    reports = [e["resource"] for e in found.json()["entry"]]
+    # Newest first; the status-only update carries no counts; the oldest is outside the period.
+    assert [_beds_from_report(r)[0]["occupied"] for r in reports] == [28, 29]
+    one = dan.get(f"/fhir/R4/MeasureReport/{reports[1]['id']}")
+    assert one.status_code == 200 and _beds_from_report(one.json())[0]["occupied"] == 29
+    current = dan.get(f"/fhir/R4/MeasureReport/current-{sid}")
+    assert current.status_code == 200 and _beds_from_report(current.json())[0]["occupied"] == 28
+    assert dan.get("/fhir/R4/MeasureReport/update-999999").status_code == 404
+    bad = dan.get("/fhir/R4/MeasureReport", params={"subject": f"HealthcareService/{sid}", "date": "after-lunch"})
+    assert bad.status_code == 422 and bad.json()["issue"][0]["expression"] == ["date"]

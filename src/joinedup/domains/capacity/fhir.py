@@ -7,7 +7,7 @@ one state. Errors are OperationOutcome (see core/errors.py).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -22,8 +22,9 @@ from joinedup import __version__
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import FieldError, ProblemError, field_errors, invalid, not_found
+from joinedup.core.state import AppState
 from joinedup.domains.capacity import permissions, schemas, service
-from joinedup.domains.capacity.models import CapacityService
+from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
 
 FHIR_JSON = "application/fhir+json"
 BASE = "https://joinedup.org.uk/fhir"
@@ -112,9 +113,14 @@ def _populations(counts: dict[str, int]) -> list[dict[str, Any]]:
 
 
 def measure_report(out: schemas.CapacityOut) -> dict[str, Any]:
-    beds_section = out.sections.get("beds")
+    return measure_report_for(out.service.id, out.service.organisation_id, out.sections.get("beds"), out.at)
+
+
+def measure_report_for(
+    service_id: str, organisation_id: str, beds_section: schemas.SectionOut | None, at: datetime
+) -> dict[str, Any]:
     beds: list[dict[str, Any]] = (beds_section.value if beds_section else None) or []
-    as_of = beds_section.as_of if beds_section else out.at
+    as_of = beds_section.as_of if beds_section else at
     totals = {field: sum(b[field] for b in beds) for field in FIELD_TO_CODE}
     groups = [{"code": {"text": "All beds"}, "population": _populations(totals)}]
     for bed in beds:
@@ -126,14 +132,14 @@ def measure_report(out: schemas.CapacityOut) -> dict[str, Any]:
         )
     resource = {
         "resourceType": "MeasureReport",
-        "id": f"current-{out.service.id}",
+        "id": f"current-{service_id}",
         "status": "complete",
         "type": "summary",
         "measure": MEASURE,
-        "subject": {"reference": f"HealthcareService/{out.service.id}"},
+        "subject": {"reference": f"HealthcareService/{service_id}"},
         "date": as_of.isoformat(),
         "period": {"start": as_of.isoformat(), "end": as_of.isoformat()},
-        "reporter": {"reference": f"Organization/{out.service.organisation_id}"},
+        "reporter": {"reference": f"Organization/{organisation_id}"},
         "group": groups,
     }
     if beds_section is not None:
@@ -177,8 +183,18 @@ def capability_statement() -> dict[str, Any]:
                 "mode": "server",
                 "security": {"description": "API key (X-API-Key), OAuth2 client-credentials bearer token, or session"},
                 "resource": [
-                    rest("HealthcareService", ["read", "search-type", "create"], [("identifier", "token")]),
-                    rest("MeasureReport", ["search-type", "create"], [("subject", "reference")]),
+                    {
+                        **rest(
+                            "HealthcareService", ["read", "search-type", "create", "update"], [("identifier", "token")]
+                        ),
+                        "conditionalUpdate": True,
+                        "updateCreate": False,
+                    },
+                    rest(
+                        "MeasureReport",
+                        ["read", "search-type", "create"],
+                        [("subject", "reference"), ("date", "date"), ("_count", "number")],
+                    ),
                 ],
             }
         ],
@@ -263,6 +279,68 @@ async def write_healthcare_service(
 ) -> JSONResponse:
     """Create or update a service by its identifier; a capacity-status extension also reports status."""
     body = await _json(request, "HealthcareService")
+    return _upsert_healthcare_service(session, actor, state, body)
+
+
+@router.put("/HealthcareService")
+async def conditional_update_healthcare_service(
+    request: Request,
+    actor: Writer,
+    session: DbSession,
+    state: StateDep,
+    identifier: Annotated[str, Query(max_length=300, description="system|value: the provider's own id")],
+) -> JSONResponse:
+    """FHIR conditional update: create or update the service whose identifier matches."""
+    body = await _json(request, "HealthcareService")
+    _, bar, value = identifier.rpartition("|")
+    value = value if bar else identifier
+    given = [i.get("value") for i in body.get("identifier") or [] if isinstance(i, dict)]
+    if given and value not in given:
+        raise invalid("HealthcareService.identifier", "must include the identifier searched for", "mismatch")
+    if not given:
+        body = {**body, "identifier": [{"system": identifier_system(actor.organisation_id or ""), "value": value}]}
+    return _upsert_healthcare_service(session, actor, state, body)
+
+
+@router.put("/HealthcareService/{service_id}")
+async def update_healthcare_service(
+    request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str
+) -> JSONResponse:
+    """FHIR update by id. Ids are assigned here, so a new service is created by POST or a
+    conditional update, never by PUT to an id the server has not issued."""
+    body = await _json(request, "HealthcareService")
+    if body.get("id") != service_id:
+        raise ProblemError(
+            400,
+            "bad-request",
+            "Bad request",
+            "The resource id must equal the id in the URL.",
+            errors=[FieldError(field="HealthcareService.id", message="must equal the URL's id", code="mismatch")],
+        )
+    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
+    given = [i.get("value") for i in body.get("identifier") or [] if isinstance(i, dict)]
+    if given and row.provider_service_id not in given:
+        raise invalid("HealthcareService.identifier", "a service's identifier cannot be changed", "immutable")
+    if not given:
+        body = {
+            **body,
+            "identifier": [{"system": identifier_system(row.organisation_id), "value": row.provider_service_id}],
+        }
+    org = service.target_organisation(session, actor=actor, organisation_id=None)
+    if row.organisation_id != org.id:
+        raise ProblemError(
+            403,
+            "forbidden",
+            "Forbidden",
+            "This service belongs to another organisation.",
+            errors=[FieldError(field="HealthcareService.id", message="not your service", code="forbidden")],
+        )
+    return _upsert_healthcare_service(session, actor, state, body)
+
+
+def _upsert_healthcare_service(
+    session: Session, actor: Principal, state: AppState, body: dict[str, Any]
+) -> JSONResponse:
     try:
         resource = HealthcareService.model_validate(body)
     except ValidationError as exc:
@@ -332,11 +410,76 @@ def search_measure_report(
     session: DbSession,
     state: StateDep,
     subject: Annotated[str, Query(max_length=100, description="HealthcareService/{id}")],
+    date: Annotated[
+        list[str] | None, Query(max_length=2, description="ge2026-11-01 / le2026-11-30: reports true in that period")
+    ] = None,
+    count: Annotated[int, Query(alias="_count", ge=1, le=500)] = 100,
 ) -> JSONResponse:
-    """The current bed counts of a service, as a SANER-style MeasureReport."""
+    """Without `date`: the current bed counts of a service. With `date`: every bed report the
+    service sent that was true in the period, newest first (history as SANER MeasureReports)."""
     row = _find(session, actor, subject)
-    out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
-    return fhir_response(bundle([measure_report(out)]))
+    if not date:
+        out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+        return fhir_response(bundle([measure_report(out)]))
+    start, end = _period(date)
+    rows = service.bed_history(session, actor=actor, service=row, start=start, end=end, limit=count)
+    return fhir_response(bundle([_historic_report(row, r) for r in rows]))
+
+
+@router.get("/MeasureReport/{report_id}")
+def read_measure_report(actor: Reader, session: DbSession, state: StateDep, report_id: str) -> JSONResponse:
+    """`current-{service id}`: the bed counts now; `update-{n}`: one report as it was received."""
+    kind, _, ident = report_id.partition("-")
+    if kind == "current" and ident:
+        row = service.get_service_by_id(session, actor=actor, service_id=ident)
+        out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+        return fhir_response(measure_report(out))
+    if kind == "update" and ident.isdigit() and len(ident) < 19:
+        found = service.history_row(session, actor=actor, row_id=int(ident))
+        if found is not None and "beds" in found[1].payload.get("values", {}):
+            return fhir_response(_historic_report(found[0], found[1]))
+    raise not_found("MeasureReport", report_id)
+
+
+def _period(values: list[str]) -> tuple[datetime | None, datetime | None]:
+    start = end = None
+    for value in values:
+        prefix, rest = value[:2], value[2:]
+        if prefix not in ("ge", "le", "gt", "lt"):
+            raise invalid("date", "use ge or le with a date, e.g. ge2026-11-01", "prefix")
+        try:
+            moment = datetime.fromisoformat(rest.replace("Z", "+00:00"))
+        except ValueError:
+            raise invalid("date", "not a FHIR date or dateTime", "datetime") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if prefix in ("ge", "gt"):
+            start = moment
+        else:
+            end = moment + timedelta(days=1) if len(rest) == 10 else moment  # a whole day: up to its end
+    if start and end and end < start:
+        raise invalid("date", "the period ends before it starts", "range")
+    return start, end
+
+
+def _historic_report(row: CapacityService, update: CapacityUpdateRow) -> dict[str, Any]:
+    """A report as received: its own counts and time, not today's."""
+    beds = update.payload["values"]["beds"]
+    as_of = update.as_of
+    section = schemas.SectionOut(
+        value=beds,
+        as_of=as_of,
+        source_system=update.source_system,
+        update_id=update.update_id,
+        age_seconds=0,
+        stale=False,
+    )
+    resource = measure_report_for(row.id, row.organisation_id, section, as_of)
+    resource["id"] = f"update-{update.id}"
+    resource["extension"] = [e for e in resource["extension"] if not e["url"].endswith("/stale")]
+    resource["extension"].append({"url": f"{BASE}/StructureDefinition/applied", "valueBoolean": update.applied})
+    MeasureReport.model_validate(resource)
+    return resource
 
 
 @router.post("/MeasureReport")

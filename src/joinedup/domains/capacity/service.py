@@ -580,6 +580,41 @@ class SearchQuery:
 _SearchSelect = Select[CapacityService, CapacityCurrent]
 
 
+def bed_history(
+    session: Session,
+    *,
+    actor: Principal,
+    service: CapacityService,
+    start: datetime | None,
+    end: datetime | None,
+    limit: int,
+) -> Sequence[CapacityUpdateRow]:
+    """Updates of a service that reported beds and were true within [start, end), newest first."""
+    stmt = select(CapacityUpdateRow).where(CapacityUpdateRow.service_id == service.id)
+    if start is not None:
+        stmt = stmt.where(CapacityUpdateRow.as_of >= start)
+    if end is not None:
+        stmt = stmt.where(CapacityUpdateRow.as_of < end)
+    stmt = stmt.order_by(CapacityUpdateRow.as_of.desc(), CapacityUpdateRow.id.desc())
+    # Status-only reports carry no counts; skip them here rather than in SQL (portable JSON).
+    found: list[CapacityUpdateRow] = []
+    for row in session.scalars(stmt.execution_options(yield_per=500)):
+        if "beds" in row.payload.get("values", {}):
+            found.append(row)
+            if len(found) >= limit:
+                break
+    return found
+
+
+def history_row(session: Session, *, actor: Principal, row_id: int) -> tuple[CapacityService, CapacityUpdateRow] | None:
+    """One received update and its service, if the caller may see it."""
+    row = session.get(CapacityUpdateRow, row_id)
+    if row is None:
+        return None
+    svc = session.get(CapacityService, row.service_id)
+    return (svc, row) if svc is not None else None
+
+
 def _tag(column: Any, value: str) -> Any:
     return column.contains(f",{value},", autoescape=True)
 
