@@ -56,12 +56,14 @@ def _updates(rng: random.Random, psids: list[str], start: datetime, batch_no: in
 
 
 def run(kind: str, batches: int) -> dict[str, Any]:
+    """Ingest `batches` batches through the service; on PostgreSQL, after each batch, COPY the
+    same rows (fresh ids) as the ceiling, so both see the same load on a shared machine."""
     rng = random.Random(7)
     with fresh_database(kind) as url:
         engine = make_engine(url)
         factory = make_session_factory(engine)
         settings = settings_for(url)
-        n_orgs = batches
+        n_orgs = batches + 1  # one more for the untimed warm-up batch
         with factory() as session:
             session.info["scope"] = Scope.system("bench setup")
             system_id, org_ids = make_providers(session, n_orgs)
@@ -84,11 +86,15 @@ def run(kind: str, batches: int) -> dict[str, Any]:
                 ]
             session.execute(insert(CapacityService), rows)
             session.commit()
+        with engine.connect() as conn:
+            services = {(r.organisation_id, r.provider_service_id): r.id for r in conn.execute(select(CapacityService))}
         start = utcnow() - timedelta(days=2)
-        payloads = [_updates(rng, psids[org_ids[b]], start, b) for b in range(batches)]
-        began = time.perf_counter()
+        payloads = [_updates(rng, psids[org_ids[b]], start, b) for b in range(n_orgs)]
+        ingest_s = copy_s = 0.0
+        copy_conn = _copy_connection(url) if kind == "postgresql" else None
         for b, payload in enumerate(payloads):
             oid = org_ids[b]
+            began = time.perf_counter()
             with factory() as session:
                 actor = actor_for(system_id, oid)
                 session.info["scope"] = actor.scope
@@ -98,55 +104,58 @@ def run(kind: str, batches: int) -> dict[str, Any]:
                 result = service.ingest_for(session, actor=actor, org=org, settings=settings, updates=updates)
                 assert result.accepted == BATCH, result
                 session.commit()
-        elapsed = time.perf_counter() - began
-        out: dict[str, Any] = {"updates": batches * BATCH, "seconds": round(elapsed, 3)}
-        out["updates_per_s"] = round(batches * BATCH / elapsed)
-        if kind == "postgresql":
-            out["copy_rows_per_s"] = _copy_ceiling(url, engine, payloads, org_ids, system_id)
+            took = time.perf_counter() - began
+            copied = _copy_batch(copy_conn, payload, oid, system_id, services) if copy_conn is not None else 0.0
+            if b > 0:  # batch 0 warms caches (statement compilation, connections) and is not counted
+                ingest_s += took
+                copy_s += copied
+        if copy_conn is not None:
+            copy_conn.close()
         engine.dispose()
+        out: dict[str, Any] = {"updates": batches * BATCH, "seconds": round(ingest_s, 3)}
+        out["updates_per_s"] = round(batches * BATCH / ingest_s)
+        if kind == "postgresql":
+            out["copy_rows_per_s"] = round(batches * BATCH / copy_s)
         return out
 
 
-def _copy_ceiling(
-    url: str, engine: Any, payloads: list[list[dict[str, Any]]], org_ids: list[str], system_id: str
-) -> int:
-    """Raw COPY of the same history rows (new update ids) straight into capacity_updates."""
+def _copy_connection(url: str) -> Any:
     import psycopg
 
-    with engine.connect() as conn:
-        services = {(r.organisation_id, r.provider_service_id): r.id for r in conn.execute(select(CapacityService))}
+    return psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+def _copy_batch(
+    conn: Any, payload: list[dict[str, Any]], oid: str, system_id: str, services: dict[tuple[str, str], str]
+) -> float:
+    """Raw COPY of one batch's history rows (new update ids) straight into capacity_updates, with
+    its commit: the fastest those rows can be written. Returns the seconds it took."""
     now = datetime.now(UTC)
-    records = []
-    for b, payload in enumerate(payloads):
-        oid = org_ids[b]
-        for u in payload:
-            values = {k: u[k] for k in ("status", "beds")}
-            records.append(
-                (
-                    oid,
-                    system_id,
-                    services[(oid, u["provider_service_id"])],
-                    "copy-" + u["update_id"],
-                    u["as_of"],
-                    u["source_system"],
-                    now,
-                    "api",
-                    True,
-                    json.dumps({"provider_service_id": u["provider_service_id"], "values": values}),
-                )
-            )
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    began = time.perf_counter()
-    with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        columns = (
-            "organisation_id, system_id, service_id, update_id, as_of, source_system, received_at, channel, applied, "
-            "payload"
+    records = [
+        (
+            oid,
+            system_id,
+            services[(oid, u["provider_service_id"])],
+            "copy-" + u["update_id"],
+            u["as_of"],
+            u["source_system"],
+            now,
+            "api",
+            True,
+            json.dumps(
+                {"provider_service_id": u["provider_service_id"], "values": {k: u[k] for k in ("status", "beds")}}
+            ),
         )
-        with cur.copy(f"COPY capacity_updates ({columns}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row(record)
-        conn.commit()
-    return round(len(records) / (time.perf_counter() - began))
+        for u in payload
+    ]
+    columns = "organisation_id, system_id, service_id, update_id, as_of, source_system, received_at, channel, applied, "
+    columns += "payload"
+    began = time.perf_counter()
+    with conn.cursor() as cur, cur.copy(f"COPY capacity_updates ({columns}) FROM STDIN") as copy:
+        for record in records:
+            copy.write_row(record)
+    conn.commit()
+    return time.perf_counter() - began
 
 
 def main() -> None:

@@ -6,10 +6,11 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from joinedup.domains.capacity.schemas import SECTIONS, ServiceKind
+from joinedup.domains.capacity.schemas import ServiceKind
 
 UK = ZoneInfo("Europe/London")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,8 +23,14 @@ def version(as_of: datetime, update_id: str) -> tuple[datetime, str]:
     return (as_of, update_id)
 
 
+@lru_cache(maxsize=4096)
+def _moment(iso: str) -> datetime:
+    # A batch compares against the same few stored timestamps again and again.
+    return datetime.fromisoformat(iso)
+
+
 def section_version(section: Mapping[str, Any]) -> tuple[datetime, str]:
-    return version(datetime.fromisoformat(section["as_of"]), section["update_id"])
+    return version(_moment(section["as_of"]), section["update_id"])
 
 
 def merge(
@@ -39,17 +46,12 @@ def merge(
     merged = dict(sections)
     changed = False
     incoming = version(as_of, update_id)
-    for name in SECTIONS:
-        if name not in values:
-            continue
+    stamp: str | None = None
+    for name, value in values.items():
         held = merged.get(name)
         if held is None or incoming > section_version(held):
-            merged[name] = {
-                "value": values[name],
-                "as_of": as_of.isoformat(),
-                "source_system": source_system,
-                "update_id": update_id,
-            }
+            stamp = stamp or as_of.isoformat()
+            merged[name] = {"value": value, "as_of": stamp, "source_system": source_system, "update_id": update_id}
             changed = True
     return merged, changed
 

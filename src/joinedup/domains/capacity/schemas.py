@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
     WrapValidator,
@@ -231,13 +232,26 @@ class CapacityUpdate(Strict):
         return self
 
     def section_values(self) -> dict[str, Any]:
-        """Reported sections as plain JSON values (one serialiser pass: this runs per update)."""
-        dumped = self.model_dump(mode="json", include={"beds", "homecare", "reablement", "admission_rules"})
-        out: dict[str, Any] = {}
-        if self.status is not None:
-            out["status"] = {"status": self.status.value, "note": self.note}
-        out.update((name, value) for name, value in dumped.items() if value is not None)
-        return out
+        """Reported sections as plain JSON values."""
+        return sections_of([self])[0]
+
+
+_SECTION_FIELDS = {"beds", "homecare", "reablement", "admission_rules"}
+_UPDATES = TypeAdapter(list[CapacityUpdate])
+
+
+def sections_of(updates: list[CapacityUpdate]) -> list[dict[str, Any]]:
+    """Each update's reported sections as plain JSON values, in one serialiser pass (this runs
+    for every update received, so per-object calls would dominate a batch of 1,000)."""
+    dumped = _UPDATES.dump_python(updates, mode="json", include={"__all__": _SECTION_FIELDS})
+    out = []
+    for update, values in zip(updates, dumped, strict=True):
+        sections: dict[str, Any] = {}
+        if update.status is not None:
+            sections["status"] = {"status": update.status.value, "note": update.note}
+        sections.update((name, value) for name, value in values.items() if value is not None)
+        out.append(sections)
+    return out
 
 
 class CapacityBatch(Strict):

@@ -209,10 +209,11 @@ def ingest_for(
 ) -> schemas.BatchResult:
     now = now or utcnow()
     limit = now + timedelta(seconds=settings.capacity_clock_skew_seconds)
+    indexed = [(i, u) for i, u in enumerate(updates) if not isinstance(u, schemas.RejectedUpdate)]
+    values = schemas.sections_of([u for _, u in indexed])
     items = [
-        _Item(index=i, update=u, values=u.section_values(), as_of=u.as_of.astimezone(now.tzinfo))
-        for i, u in enumerate(updates)
-        if not isinstance(u, schemas.RejectedUpdate)
+        _Item(index=i, update=u, values=v, as_of=u.as_of.astimezone(now.tzinfo))
+        for (i, u), v in zip(indexed, values, strict=True)
     ]
     # Updates that failed validation on the way in: reported by index, never stored.
     malformed = [
