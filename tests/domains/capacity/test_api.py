@@ -330,3 +330,19 @@ def test_the_standard_is_published_as_json_schema(anon) -> None:
     bed = doc["$defs"]["BedCount"]
     assert set(bed["required"]) >= {"physical", "staffed", "occupied", "reserved", "vacant", "accepting_admissions"}
     assert bed["additionalProperties"] is False
+
+
+def test_area_search_finds_a_care_home_by_its_own_lsoa_and_district(provider_system, client_as) -> None:
+    provider_system.post(URL, json={"updates": [update("u1")]})  # home-1 is at M41 5BU, LSOA E01006197
+    dan = client_as("dan_discharge")
+
+    def found(area: str) -> list[str]:
+        items = dan.get("/api/v1/capacity/search", params={"area": area}).json()["items"]
+        return [i["service"]["provider_service_id"] for i in items]
+
+    assert found("E01006197") == ["home-1"] and found("M41") == ["home-1"]
+    assert found("E01006112") == [] and found("M32") == []
+    # Moving the home moves what an area search finds, without a new capacity update.
+    moved = provider_system.put("/api/v1/capacity/services/home-1", json={**SERVICE, "postcode": "M15 4AD"})
+    assert moved.status_code == 200
+    assert found("E01006112") == ["home-1"] and found("E01006197") == []

@@ -126,11 +126,13 @@ def _tags(values: Iterable[str]) -> str:
     return "," + ",".join(items) + ("," if items else "")
 
 
-def search_tags(kind: str, sections: Mapping[str, Any], district: str | None) -> SearchTags:
+def search_tags(kind: str, sections: Mapping[str, Any], *home_areas: str | None) -> SearchTags:
+    """Search columns for a service; `home_areas` are where the service itself is (its postcode
+    district and LSOA), found by an area search as well as the areas a homecare slot covers."""
     offered: set[str] = set()
     accepting: set[str] = set()
     skills: set[str] = set()
-    areas: set[str] = {district} if district else set()
+    areas: set[str] = {a for a in home_areas if a}
     vacant = 0
     status = (sections.get("status") or {}).get("value", {}).get("status")
     open_ = status in (None, "accepting")

@@ -336,8 +336,14 @@ def _lock_current(session: Session, service_ids: set[str]) -> dict[str, Capacity
     return {c.service_id: c for c in session.scalars(stmt)}
 
 
+def _home_areas(service: CapacityService) -> tuple[str | None, str | None]:
+    """The service's postcode district and, where the postcode extract knows it, its LSOA."""
+    point = lookup.locate(service.postcode) if service.postcode else None
+    return service.postcode_district, point.lsoa_code if point else None
+
+
 def _retag(current: CapacityCurrent, service: CapacityService) -> None:
-    tags = rules.search_tags(service.kind, current.sections, service.postcode_district)
+    tags = rules.search_tags(service.kind, current.sections, *_home_areas(service))
     current.offered_types = tags.offered_types
     current.accepting_types = tags.accepting_types
     current.skills = tags.skills
@@ -513,7 +519,7 @@ def capacity_out(
     newest = rules.newest_as_of(sections)
     status_value = (sections.get("status") or {}).get("value") or {}
     status = status_value.get("status")
-    tags = rules.search_tags(service.kind, sections, service.postcode_district)
+    tags = rules.search_tags(service.kind, sections, *_home_areas(service))
     rules_value = (sections.get("admission_rules") or {}).get("value")
     accepting_now = bool(
         status == schemas.OverallStatus.ACCEPTING.value
