@@ -249,7 +249,9 @@ def sections_of(updates: list[CapacityUpdate]) -> list[dict[str, Any]]:
         sections: dict[str, Any] = {}
         if update.status is not None:
             sections["status"] = {"status": update.status.value, "note": update.note}
-        sections.update((name, value) for name, value in values.items() if value is not None)
+        for name, value in values.items():
+            if value is not None:
+                sections[name] = value
         out.append(sections)
     return out
 
@@ -346,10 +348,13 @@ class CapacityOut(BaseModel):
     sections: dict[str, SectionOut]
 
 
+ItemOutcome = Literal["applied", "kept_in_history", "duplicate", "rejected"]
+
+
 class ItemResult(BaseModel):
     index: int
     update_id: str | None
-    outcome: Literal["applied", "kept_in_history", "duplicate", "rejected"]
+    outcome: ItemOutcome
     errors: list[dict[str, str]] = Field(default_factory=list)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ARRAY, Select, String, and_, any_, literal, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -298,7 +298,7 @@ def ingest_for(
 
     to_store = [i for i in items if i.outcome == "pending"]
     applied = _store(session, actor=actor, org=org, items=to_store, now=now)
-    return schemas.BatchResult(
+    return schemas.BatchResult.model_construct(
         accepted=len(to_store),
         applied=applied,
         duplicates=sum(1 for i in items if i.outcome == "duplicate"),
@@ -307,10 +307,11 @@ def ingest_for(
             [
                 *malformed,
                 *(
-                    schemas.ItemResult(
+                    # Built from checked values: construct, do not validate 1,000 results again.
+                    schemas.ItemResult.model_construct(
                         index=i.index,
                         update_id=i.update.update_id,
-                        outcome=i.outcome,
+                        outcome=cast(schemas.ItemOutcome, i.outcome),
                         errors=[e.model_dump() for e in (i.errors or [])],
                     )
                     for i in items
@@ -344,15 +345,20 @@ def _home_areas(service: CapacityService) -> tuple[str | None, str | None]:
 
 def _retag(current: CapacityCurrent, service: CapacityService) -> None:
     tags = rules.search_tags(service.kind, current.sections, *_home_areas(service))
-    current.offered_types = tags.offered_types
-    current.accepting_types = tags.accepting_types
-    current.skills = tags.skills
-    current.funding = tags.funding
-    current.areas = tags.areas[:4000]
-    current.vacant_accepting = tags.vacant_accepting
     status = current.sections.get("status")
-    current.status = status["value"]["status"] if status else None
-    current.as_of = rules.newest_as_of(current.sections) or current.as_of
+    columns = {
+        "offered_types": tags.offered_types,
+        "accepting_types": tags.accepting_types,
+        "skills": tags.skills,
+        "funding": tags.funding,
+        "areas": tags.areas[:4000],
+        "vacant_accepting": tags.vacant_accepting,
+        "status": status["value"]["status"] if status else None,
+        "as_of": rules.newest_as_of(current.sections) or current.as_of,
+    }
+    for name, value in columns.items():
+        if getattr(current, name) != value:  # unchanged columns stay out of the UPDATE
+            setattr(current, name, value)
 
 
 def _store(
