@@ -7,7 +7,7 @@ explicitly (never only derived), and every rule a count must obey names the fiel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -351,11 +351,15 @@ class CapacityOut(BaseModel):
 ItemOutcome = Literal["applied", "kept_in_history", "duplicate", "rejected"]
 
 
-class ItemResult(BaseModel):
+# A plain dataclass: an answer holds up to 1,000 of these, and a model per item costs more.
+@dataclass
+class ItemResult:
+    """What became of one update of a batch."""
+
     index: int
     update_id: str | None
     outcome: ItemOutcome
-    errors: list[dict[str, str]] = Field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
 
 
 class BatchResult(BaseModel):

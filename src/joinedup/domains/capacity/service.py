@@ -307,8 +307,7 @@ def ingest_for(
             [
                 *malformed,
                 *(
-                    # Built from checked values: construct, do not validate 1,000 results again.
-                    schemas.ItemResult.model_construct(
+                    schemas.ItemResult(
                         index=i.index,
                         update_id=i.update.update_id,
                         outcome=cast(schemas.ItemOutcome, i.outcome),
