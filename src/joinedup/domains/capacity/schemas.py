@@ -227,7 +227,13 @@ class CapacityUpdate(Strict):
             raise rule_error("reablement", "each pathway may appear once")
         if self.note is not None and self.status is None:
             raise rule_error("note", "a note is sent with a status")
-        if all(getattr(self, s) is None for s in SECTIONS):
+        if (  # spelt out: this runs for every update received
+            self.status is None
+            and self.beds is None
+            and self.homecare is None
+            and self.reablement is None
+            and self.admission_rules is None
+        ):
             raise rule_error("status", "report at least one of status, beds, homecare, reablement, admission_rules")
         return self
 
