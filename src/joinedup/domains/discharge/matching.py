@@ -1,0 +1,432 @@
+"""Matching a patient's assessed needs to services that can take them, with reasons.
+
+Each service offering the care type is checked criterion by criterion (capacity, freshness, area
+or distance, skills, funding, admission days, start date); a service passing every check is a
+match, the rest are listed as excluded with the criterion that failed. Matches are ranked:
+named by the person or family first, then quality rating, then distance, then freshness.
+
+Only the search columns kept beside capacity (tags, counts, as_of) are read for every candidate;
+the JSON sections are read only where a bed count by type is needed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from joinedup.config import Settings
+from joinedup.core.clock import utcnow
+from joinedup.domains.capacity import rules
+from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
+from joinedup.domains.discharge import pathways
+from joinedup.domains.discharge.models import (
+    DischargeHold,
+    DischargePatient,
+    DischargeReferral,
+    DischargeServiceProfile,
+)
+from joinedup.domains.discharge.schemas import (
+    BED_CARE_TYPES,
+    AssessmentIn,
+    MatchOut,
+    MatchReason,
+    MatchResult,
+    ReferralState,
+)
+from joinedup.geo import lookup
+
+RATING_SCORE = {"outstanding": 3.0, "good": 2.0, "requires_improvement": 1.0, "inadequate": 0.0}
+RATING_LABEL = {
+    "outstanding": "Outstanding",
+    "good": "Good",
+    "requires_improvement": "Requires improvement",
+    "inadequate": "Inadequate",
+}
+WEEKDAYS = rules.WEEKDAYS
+MAX_EXCLUDED = 200
+
+
+def section_for(care_type: str) -> str:
+    if care_type in BED_CARE_TYPES:
+        return "beds"
+    return "homecare" if care_type == "homecare" else "reablement"
+
+
+def reported_units(sections: Mapping[str, Any], care_type: str) -> float | None:
+    """Free beds of that type, spare homecare hours, or free reablement places (None: not reported)."""
+    value = (sections.get(section_for(care_type)) or {}).get("value")
+    if value is None:
+        return None
+    if care_type in BED_CARE_TYPES:
+        return float(sum(b["accepting_admissions"] for b in value if b["bed_type"] == care_type))
+    if care_type == "homecare":
+        return float(sum(s["spare_hours_per_week"] for s in value))
+    pathway = int(care_type.rsplit("_", 1)[1])
+    for item in value:
+        if item["pathway"] == pathway:
+            if item.get("places") is not None:
+                return float(item["places"])
+            return float(item.get("hours_per_week") or 0)
+    return 0.0
+
+
+def units_needed(care_type: str, hours_per_week: float | None, sections: Mapping[str, Any] | None = None) -> float:
+    """A bed or a place is one unit; homecare (and reablement counted in hours) needs its hours."""
+    if care_type in BED_CARE_TYPES:
+        return 1.0
+    if care_type == "homecare":
+        return float(hours_per_week or 0)
+    if sections is not None:
+        pathway = int(care_type.rsplit("_", 1)[1])
+        for item in (sections.get("reablement") or {}).get("value", []):
+            if item["pathway"] == pathway and item.get("places") is None:
+                return float(hours_per_week or 0)
+    return 1.0
+
+
+def section_as_of(sections: Mapping[str, Any], care_type: str) -> datetime | None:
+    section = sections.get(section_for(care_type))
+    return datetime.fromisoformat(section["as_of"]) if section else None
+
+
+def committed_units(
+    session: Session,
+    service_ids: Sequence[str],
+    *,
+    now: datetime,
+    since: Mapping[str, datetime | None],
+    exclude_referral_id: str | None = None,
+) -> dict[str, float]:
+    """Units already promised at each service and not yet in its reported figures: holds made
+    after its last report, and live offers (an offer holds its place until it expires)."""
+    if not service_ids:
+        return {}
+    used: dict[str, float] = defaultdict(float)
+    holds = session.execute(
+        select(DischargeHold.service_id, DischargeHold.units, DischargeHold.created_at).where(
+            DischargeHold.service_id.in_(service_ids), DischargeHold.released_at.is_(None)
+        )
+    )
+    for service_id, units, created_at in holds:
+        reported = since.get(service_id)
+        if reported is None or created_at > reported:
+            used[service_id] += units
+    offers = session.execute(
+        select(DischargeReferral.service_id, DischargeReferral.summary, DischargeReferral.id).where(
+            DischargeReferral.service_id.in_(service_ids),
+            DischargeReferral.state == ReferralState.OFFERED.value,
+            DischargeReferral.offer_expires_at > now,
+        )
+    )
+    for service_id, summary, referral_id in offers:
+        if referral_id != exclude_referral_id:
+            used[service_id] += float(summary.get("units", 1.0))
+    return dict(used)
+
+
+@dataclass
+class _Candidate:
+    service: Any
+    current: Any
+    reasons: list[MatchReason]
+    distance_km: float | None = None
+    available: float | None = None
+    rating: str | None = None
+    stale: bool = True
+    age_seconds: int | None = None
+    score: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.reasons)
+
+
+def _admits_on(rules_value: Mapping[str, Any] | None, day: date) -> bool:
+    if not rules_value:
+        return True
+    return WEEKDAYS[day.weekday()] in rules_value.get("days", [])
+
+
+def match(
+    session: Session,
+    *,
+    settings: Settings,
+    patient: DischargePatient,
+    assessment: AssessmentIn,
+    assessment_version: int,
+    by: date | None = None,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> MatchResult:
+    """Services the caller may see, ranked for this patient; every one with why it is in or out."""
+    now = now or utcnow()
+    care_type = assessment.care_type.value
+    start = max(by or assessment.start_date, assessment.start_date)
+    kinds = pathways.pathway_of(patient.pathway).service_kinds
+    tag = f",{care_type},"
+    home = _point(patient.home_postcode)
+    family = _point(patient.family_postcode)
+    district = lookup.district(patient.home_postcode) if patient.home_postcode else None
+    wanted_areas = set(assessment.preferences.areas) | ({district} if district else set())
+    named = set(assessment.preferences.named_service_ids)
+    needed_skills = assessment.required_skills()
+
+    stmt = (
+        select(
+            CapacityService.id,
+            CapacityService.name,
+            CapacityService.organisation_id,
+            CapacityService.kind,
+            CapacityService.latitude,
+            CapacityService.longitude,
+            CapacityCurrent.as_of,
+            CapacityCurrent.status,
+            CapacityCurrent.accepting_types,
+            CapacityCurrent.skills,
+            CapacityCurrent.funding,
+            CapacityCurrent.areas,
+        )
+        .join(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
+        .where(
+            CapacityService.active.is_(True),
+            CapacityService.system_id == patient.system_id,
+            CapacityService.kind.in_(sorted(kinds)),
+            CapacityCurrent.offered_types.contains(tag, autoescape=True),
+        )
+    )
+    bed_based = care_type in BED_CARE_TYPES or care_type == "reablement_pathway_2"
+    origins = [p for p in (home, family) if p is not None]
+    if bed_based and origins:
+        # Index prefilter: the box around home and family that any match must fall inside.
+        boxes = [rules.bounding_box(lat, lon, assessment.preferences.max_distance_km) for lat, lon in origins]
+        stmt = stmt.where(
+            CapacityService.latitude.between(min(b[0] for b in boxes), max(b[1] for b in boxes)),
+            CapacityService.longitude.between(min(b[2] for b in boxes), max(b[3] for b in boxes)),
+        )
+    rows = session.execute(stmt).all()
+    not_offering = (
+        session.scalar(
+            select(func.count(CapacityService.id)).where(
+                CapacityService.active.is_(True),
+                CapacityService.system_id == patient.system_id,
+                CapacityService.kind.in_(sorted(kinds)),
+            )
+        )
+        or 0
+    ) - len(rows)
+    ids = [r.id for r in rows]
+    ratings = (
+        dict(
+            session.execute(
+                select(DischargeServiceProfile.service_id, DischargeServiceProfile.cqc_rating).where(
+                    DischargeServiceProfile.service_id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    candidates: list[_Candidate] = []
+    for r in rows:
+        reasons: list[MatchReason] = []
+        limit_age = rules.stale_after(r.kind, settings.capacity_stale_hours)
+        stale = rules.is_stale(r.as_of, now, limit_age)
+        age = rules.age_seconds(r.as_of, now)
+        reasons.append(
+            MatchReason(
+                criterion="fresh",
+                ok=not stale,
+                detail=f"capacity reported {_age_text(age)} ago"
+                + (f"; older than {int(limit_age.total_seconds() // 3600)} hours, so not trusted" if stale else ""),
+            )
+        )
+        accepting = r.status in (None, "accepting") and tag in r.accepting_types
+        reasons.append(
+            MatchReason(
+                criterion="capacity",
+                ok=accepting,
+                detail=f"accepting {care_type.replace('_', ' ')}" if accepting else f"no {care_type} vacancy reported",
+            )
+        )
+        distance = None
+        if bed_based:
+            if origins and r.latitude is not None and r.longitude is not None:
+                distance = min(rules.haversine_km(lat, lon, r.latitude, r.longitude) for lat, lon in origins)
+                near = distance <= assessment.preferences.max_distance_km
+                reasons.append(
+                    MatchReason(
+                        criterion="distance",
+                        ok=near,
+                        detail=f"{distance:.1f} km from home or family"
+                        + ("" if near else f" (more than {assessment.preferences.max_distance_km:g} km)"),
+                    )
+                )
+            else:
+                reasons.append(MatchReason(criterion="distance", ok=True, detail="distance not known"))
+        else:
+            covered = bool(wanted_areas & set(r.areas.strip(",").split(","))) if wanted_areas else True
+            reasons.append(
+                MatchReason(
+                    criterion="area",
+                    ok=covered,
+                    detail=("covers " if covered else "does not cover ")
+                    + (", ".join(sorted(wanted_areas)) or "any area"),
+                )
+            )
+            missing = sorted(s for s in needed_skills if f",{s}," not in r.skills)
+            reasons.append(
+                MatchReason(
+                    criterion="skills",
+                    ok=not missing,
+                    detail="lacks " + ", ".join(missing).replace("_", " ")
+                    if missing
+                    else (
+                        "has " + ", ".join(sorted(needed_skills)).replace("_", " ") if needed_skills else "none needed"
+                    ),
+                )
+            )
+        if bed_based and "dementia" in needed_skills and "dementia" not in care_type:
+            reasons.append(
+                MatchReason(criterion="skills", ok=False, detail="needs a dementia bed (the assessment notes dementia)")
+            )
+        funding_ok = r.funding == "," or f",{assessment.funding.value}," in r.funding
+        reasons.append(
+            MatchReason(
+                criterion="funding",
+                ok=funding_ok,
+                detail=(
+                    f"accepts {assessment.funding.value.replace('_', ' ')}"
+                    if r.funding != ","
+                    else "funding accepted not reported"
+                )
+                if funding_ok
+                else f"does not accept {assessment.funding.value.replace('_', ' ')}",
+            )
+        )
+        candidates.append(
+            _Candidate(
+                service=r,
+                current=None,
+                reasons=reasons,
+                distance_km=distance,
+                rating=ratings.get(r.id),
+                stale=stale,
+                age_seconds=age,
+            )
+        )
+
+    # Sections (bed counts by type, admission days) only for those still in the running.
+    alive = [c for c in candidates if c.ok]
+    sections: dict[str, Any] = (
+        dict(
+            session.execute(
+                select(CapacityCurrent.service_id, CapacityCurrent.sections).where(
+                    CapacityCurrent.service_id.in_([c.service.id for c in alive])
+                )
+            ).all()
+        )
+        if alive
+        else {}
+    )
+    since = {sid: section_as_of(sec, care_type) for sid, sec in sections.items()}
+    committed = committed_units(session, list(sections), now=now, since=since)
+    for c in alive:
+        sec = sections.get(c.service.id, {})
+        reported = reported_units(sec, care_type) or 0.0
+        need = units_needed(care_type, assessment.hours_per_week, sec)
+        c.available = max(0.0, reported - committed.get(c.service.id, 0.0))
+        if c.available < need:
+            c.reasons.append(
+                MatchReason(
+                    criterion="capacity",
+                    ok=False,
+                    detail=f"{reported:g} reported, {committed.get(c.service.id, 0.0):g} already held or offered",
+                )
+            )
+        rules_value = (sec.get("admission_rules") or {}).get("value")
+        admits = _admits_on(rules_value, start)
+        c.reasons.append(
+            MatchReason(
+                criterion="admission_days",
+                ok=admits,
+                detail=f"admits on {start.strftime('%A')}s" if admits else f"no admissions on {start.strftime('%A')}s",
+            )
+        )
+        if care_type == "homecare":
+            earliest = min(
+                (date.fromisoformat(s["earliest_start"]) for s in (sec.get("homecare") or {}).get("value", [])),
+                default=None,
+            )
+            if earliest is not None:
+                ok = earliest <= start
+                c.reasons.append(
+                    MatchReason(
+                        criterion="start_date",
+                        ok=ok,
+                        detail=f"can start from {earliest.isoformat()}",
+                    )
+                )
+
+    for c in candidates:
+        if c.service.id in named:
+            c.reasons.append(MatchReason(criterion="preference", ok=True, detail="named by the person or family"))
+        c.score = (
+            (10.0 if c.service.id in named else 0.0)
+            + RATING_SCORE.get(c.rating or "", 1.5)
+            - (c.distance_km or 0.0) / 10.0
+            - (c.age_seconds or 0) / 86400.0
+        )
+    matched = sorted((c for c in candidates if c.ok), key=lambda c: (-c.score, c.service.name, c.service.id))
+    excluded = sorted((c for c in candidates if not c.ok), key=lambda c: (c.service.name, c.service.id))
+    return MatchResult(
+        patient_id=patient.id,
+        assessment_version=assessment_version,
+        care_type=care_type,
+        considered=len(candidates),
+        not_offering=max(0, not_offering),
+        matches=[_out(c, now) for c in matched[:limit]],
+        excluded=[_out(c, now) for c in excluded[:MAX_EXCLUDED]],
+    )
+
+
+def _out(c: _Candidate, now: datetime) -> MatchOut:
+    r = c.service
+    return MatchOut(
+        service_id=r.id,
+        service_name=r.name,
+        organisation_id=r.organisation_id,
+        kind=r.kind,
+        matched=c.ok,
+        score=round(c.score, 3),
+        distance_km=round(c.distance_km, 2) if c.distance_km is not None else None,
+        available=c.available,
+        cqc_rating=c.rating,
+        as_of=r.as_of,
+        age_seconds=c.age_seconds,
+        stale=c.stale,
+        reasons=c.reasons,
+    )
+
+
+def _age_text(seconds: int) -> str:
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _point(postcode: str | None) -> tuple[float, float] | None:
+    if not postcode:
+        return None
+    try:
+        point = lookup.locate(postcode)
+    except ValueError:
+        return None
+    return (point.latitude, point.longitude) if point else None
