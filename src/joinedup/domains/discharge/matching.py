@@ -102,9 +102,11 @@ def committed_units(
     now: datetime,
     since: Mapping[str, datetime | None],
     exclude_referral_id: str | None = None,
+    include_offers: bool = True,
 ) -> dict[str, float]:
     """Units already promised at each service and not yet in its reported figures: holds made
-    after its last report, and live offers (an offer holds its place until it expires)."""
+    after its last report, and (unless left out) live offers, each holding its place until it
+    expires. Acceptance leaves offers out: of two live offers for one bed, the first accepted wins."""
     if not service_ids:
         return {}
     used: dict[str, float] = defaultdict(float)
@@ -117,6 +119,8 @@ def committed_units(
         reported = since.get(service_id)
         if reported is None or created_at > reported:
             used[service_id] += units
+    if not include_offers:
+        return dict(used)
     offers = session.execute(
         select(DischargeReferral.service_id, DischargeReferral.summary, DischargeReferral.id).where(
             DischargeReferral.service_id.in_(service_ids),

@@ -529,7 +529,10 @@ def _hospital_referral(session: Session, actor: Principal, referral_id: str) -> 
 
 def _locked(session: Session, referral: DischargeReferral) -> tuple[DischargePatient, DischargeReferral]:
     """Lock the referral's patient, then read the referral (and expire due offers) afresh."""
-    patient = lock_patient(session, referral.patient_id)
+    # The referral was found in the caller's scope, so its patient may be locked (a provider
+    # cannot otherwise see the hospital's patient rows).
+    with shared_read(session, "discharge: lock the patient of a visible referral"):
+        patient = lock_patient(session, referral.patient_id)
     siblings = _referrals_of(session, patient.id)
     _expire_due(session, siblings, utcnow())
     fresh = next(r for r in siblings if r.id == referral.id)
@@ -608,7 +611,9 @@ def _lock_service(session: Session, service: CapacityService) -> None:
     )
 
 
-def _free_units(session: Session, referral: DischargeReferral, now: datetime) -> tuple[float, float]:
+def _free_units(
+    session: Session, referral: DischargeReferral, now: datetime, *, include_offers: bool = True
+) -> tuple[float, float]:
     """(free units at the referral's service, units this referral needs), its own offer aside."""
     current = session.scalars(
         select(CapacityCurrent)
@@ -624,6 +629,7 @@ def _free_units(session: Session, referral: DischargeReferral, now: datetime) ->
         now=now,
         since={referral.service_id: matching.section_as_of(sections, care_type)},
         exclude_referral_id=referral.id,
+        include_offers=include_offers,
     ).get(referral.service_id, 0.0)
     need = float(referral.summary.get("units", 1.0))
     return reported - committed, need
@@ -678,7 +684,7 @@ def accept(session: Session, *, actor: Principal, referral_id: str) -> Discharge
     assert service is not None
     _lock_service(session, service)
     now = utcnow()
-    free, need = _free_units(session, referral, now)
+    free, need = _free_units(session, referral, now, include_offers=False)
     if free < need:
         raise conflict(f"{service.name} has no place left: it has gone to another patient.", field="service_id")
     _step(session, actor, referral, sm.Action.ACCEPT)
