@@ -239,7 +239,7 @@ def test_other_hospitals_and_providers_cannot_reach_patients(dx: Discharge) -> N
         assert exc.value.status == 404
     with pytest.raises(ProblemError) as exc:
         _as(dx, "pam_provider", service.create_patient, data=PatientIn.model_validate(patient_body(5)))
-    assert exc.value.status == 403
+    assert exc.value.status == 422
 
 
 def test_referral_states_are_recorded_for_every_step(dx: Discharge) -> None:

@@ -53,12 +53,10 @@ def days_since_ready(patient: DischargePatient, today: date | None = None) -> in
 
 
 def primary_on(delays: Iterable[DischargeDelay], day: date) -> str:
-    best: DischargeDelay | None = None
-    for d in delays:
-        if d.primary and d.started_on <= day and (d.ended_on is None or day < d.ended_on):
-            if best is None or d.started_on >= best.started_on:
-                best = d
-    return best.reason_code if best else NOT_RECORDED
+    open_that_day = [
+        d for d in delays if d.primary and d.started_on <= day and (d.ended_on is None or day < d.ended_on)
+    ]
+    return max(open_that_day, key=lambda d: d.started_on).reason_code if open_that_day else NOT_RECORDED
 
 
 def current_primary(delays: Iterable[DischargeDelay]) -> str | None:

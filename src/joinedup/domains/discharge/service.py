@@ -47,6 +47,7 @@ from joinedup.domains.discharge.schemas import (
     Needs,
     OfferIn,
     PatientIn,
+    PatientOut,
     PatientUpdate,
     ReferralMessage,
     ReferralOut,
@@ -61,15 +62,12 @@ HOSPITAL_TYPES = frozenset({OrganisationType.ACUTE_TRUST, OrganisationType.COMMU
 S = ReferralState
 
 
-def _forbidden(message: str) -> ProblemError:
-    return ProblemError(403, "forbidden", "Forbidden", message)
-
-
 def hospital_for(session: Session, actor: Principal) -> Organisation:
     """The hospital the caller acts for; only a trust records patients awaiting discharge."""
     org = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
     if org is None or org.type not in HOSPITAL_TYPES:
-        raise _forbidden("Only a hospital's discharge team records and refers patients.")
+        # As capacity does for non-providers: the role may, but this organisation has no patients.
+        raise invalid("organisation", "Only a hospital's discharge team records and refers patients.", "not_a_hospital")
     return org
 
 
@@ -948,3 +946,38 @@ def discharge(session: Session, *, actor: Principal, patient_id: str, at: dateti
         record_id=patient.id,
     )
     return patient
+
+
+def patient_out(session: Session, patient: DischargePatient) -> PatientOut:
+    """A patient for the ward list: days since ready, bed days lost, current primary delay, placement."""
+    from joinedup.domains.discharge import reports
+
+    delays = delays_of(session, patient.id)
+    primary = reports.current_primary(delays)
+    latest = latest_assessment(session, patient.id)
+    placement = None
+    for r in _referrals_of(session, patient.id, states=frozenset({S.ACCEPTED, S.COMPLETED})):
+        service = session.get(CapacityService, r.service_id)
+        placement = service.name if service else None
+    return PatientOut(
+        id=patient.id,
+        nhs_number=patient.nhs_number,
+        name=patient.name,
+        hospital_number=patient.hospital_number,
+        ward=patient.ward,
+        admitted_on=patient.admitted_on,
+        discharge_ready_on=patient.discharge_ready_on,
+        pathway=patient.pathway,
+        pathway_label=pathways.pathway_of(patient.pathway).label,
+        home_postcode=patient.home_postcode,
+        family_postcode=patient.family_postcode,
+        status=patient.status,
+        discharged_at=patient.discharged_at,
+        days_since_ready=reports.days_since_ready(patient) if patient.status == "in_hospital" else None,
+        bed_days_lost=reports.bed_days_lost(patient),
+        primary_delay=primary,
+        primary_delay_label=DELAY_REASONS[primary].display if primary else None,
+        assessment_version=latest.version if latest else None,
+        placement=placement,
+        synthetic=patient.synthetic,
+    )
