@@ -79,7 +79,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/discharge/pathways"): EVERYONE,
     ("GET", "/api/v1/discharge/patients"): DISCHARGE_HUB,
     ("POST", "/api/v1/discharge/patients"): DISCHARGE_HUB,
-    ("GET", "/api/v1/discharge/patients/template.csv"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patient-template.csv"): DISCHARGE_HUB,
     ("POST", "/api/v1/discharge/patients.csv"): DISCHARGE_HUB,
     ("GET", "/api/v1/discharge/patients/{patient_id}"): DISCHARGE_HUB,
     ("PATCH", "/api/v1/discharge/patients/{patient_id}"): DISCHARGE_HUB,
@@ -125,6 +125,21 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
     ("GET", "/capacity/upload"): CAPACITY_WRITE,
     ("POST", "/capacity/upload"): CAPACITY_WRITE,
+    ("GET", "/discharge"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/new"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/new"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/{patient_id}"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/refer"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/delays"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/delays/{delay_id}/end"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/discharge"): DISCHARGE_HUB,
+    ("POST", "/discharge/referrals/{referral_id}/{action}"): DISCHARGE_HUB,
+    ("GET", "/discharge/reports"): DISCHARGE_REPORT,
+    ("GET", "/discharge/incoming"): DISCHARGE_PROVIDER,
+    ("GET", "/discharge/incoming/{referral_id}"): DISCHARGE_PROVIDER,
+    ("POST", "/discharge/incoming/{referral_id}/{action}"): DISCHARGE_PROVIDER,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -204,6 +219,7 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{patient_id}", "no-such-patient")
         .replace("{referral_id}", "no-such-referral")
         .replace("{delay_id}", "no-such-delay")
+        .replace("{action}", "accept")
     )
 
 

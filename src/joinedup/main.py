@@ -29,6 +29,7 @@ from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.discharge import api as discharge_api
+from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.organisations import api as organisations_api
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)
+    app.include_router(discharge_views.router)
     app.include_router(capacity_fhir.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 

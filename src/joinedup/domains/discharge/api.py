@@ -92,7 +92,7 @@ def create_patient(actor: HubWriter, session: DbSession, body: PatientIn) -> Pat
 
 
 @router.get(
-    "/patients/template.csv",
+    "/patient-template.csv",
     response_class=Response,
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV template"}},
 )
