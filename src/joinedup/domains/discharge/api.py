@@ -7,10 +7,12 @@ England daily and monthly shapes. Every refusal is a problem document naming the
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
@@ -43,6 +45,15 @@ from joinedup.domains.discharge.schemas import (
     uk_today,
 )
 
+
+def _iso_date(value: object) -> object:
+    # Query strings: only YYYY-MM-DD is a date ("0" would otherwise be read as 1 January 1970).
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 router = APIRouter(prefix="/discharge", tags=["discharge"], responses=PROBLEM_RESPONSES)
 Hub = Annotated[Principal, Depends(permissions.can_read)]
 HubWriter = Annotated[Principal, Depends(permissions.can_coordinate)]
@@ -148,7 +159,7 @@ def matches(
     session: DbSession,
     state: StateDep,
     patient_id: Id,
-    by: Annotated[date | None, Query(description="Able to start by this date (default: the assessment's)")] = None,
+    by: Annotated[IsoDate | None, Query(description="Able to start by this date (default: the assessment's)")] = None,
 ) -> MatchResult:
     """Services ranked for this patient's assessed needs, each with why it matched or was excluded."""
     if by is not None and not (uk_today() - timedelta(days=1) <= by <= uk_today() + timedelta(days=365)):
@@ -304,8 +315,8 @@ def _range(start: date | None, end: date | None) -> tuple[date, date]:
 def bed_days(
     actor: Reporter,
     session: DbSession,
-    start: Annotated[date | None, Query()] = None,
-    end: Annotated[date | None, Query()] = None,
+    start: Annotated[IsoDate | None, Query()] = None,
+    end: Annotated[IsoDate | None, Query()] = None,
     organisation_id: OrgQuery = None,
 ) -> BedDaysReport:
     """Bed days lost by patient, delay reason, pathway, organisation and provider."""
@@ -317,8 +328,8 @@ def bed_days(
 def daily(
     actor: Reporter,
     session: DbSession,
-    start: Annotated[date | None, Query()] = None,
-    end: Annotated[date | None, Query()] = None,
+    start: Annotated[IsoDate | None, Query()] = None,
+    end: Annotated[IsoDate | None, Query()] = None,
     organisation_id: OrgQuery = None,
 ) -> list[DailySitrepRow]:
     """Daily counts in the acute sitrep shape: not meeting criteria to reside, and discharged."""
@@ -330,7 +341,7 @@ def daily(
 def monthly(
     actor: Reporter,
     session: DbSession,
-    month: Annotated[date | None, Query(description="Any day of the month (default: this month)")] = None,
+    month: Annotated[IsoDate | None, Query(description="Any day of the month (default: this month)")] = None,
     organisation_id: OrgQuery = None,
 ) -> list[MonthlyDelayRow]:
     """The month's delay-reason counts in the published shape (one row per official reason)."""
