@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.config import Settings
@@ -174,7 +174,11 @@ def match(
     start = max(by or assessment.start_date, assessment.start_date)
     kinds = pathways.pathway_of(patient.pathway).service_kinds
     tag = f",{care_type},"
-    home = _point(patient.home_postcode)
+    home = (
+        (patient.home_latitude, patient.home_longitude)
+        if patient.home_latitude is not None and patient.home_longitude is not None
+        else _point(patient.home_postcode)
+    )
     family = _point(patient.family_postcode)
     district = lookup.district(patient.home_postcode) if patient.home_postcode else None
     wanted_areas = set(assessment.preferences.areas) | ({district} if district else set())
@@ -191,6 +195,7 @@ def match(
             CapacityService.longitude,
             CapacityCurrent.as_of,
             CapacityCurrent.status,
+            CapacityCurrent.offered_types,
             CapacityCurrent.accepting_types,
             CapacityCurrent.skills,
             CapacityCurrent.funding,
@@ -201,7 +206,6 @@ def match(
             CapacityService.active.is_(True),
             CapacityService.system_id == patient.system_id,
             CapacityService.kind.in_(sorted(kinds)),
-            CapacityCurrent.offered_types.contains(tag, autoescape=True),
         )
     )
     bed_based = care_type in BED_CARE_TYPES or care_type == "reablement_pathway_2"
@@ -213,17 +217,14 @@ def match(
             CapacityService.latitude.between(min(b[0] for b in boxes), max(b[1] for b in boxes)),
             CapacityService.longitude.between(min(b[2] for b in boxes), max(b[3] for b in boxes)),
         )
-    rows = session.execute(stmt).all()
-    not_offering = (
-        session.scalar(
-            select(func.count(CapacityService.id)).where(
-                CapacityService.active.is_(True),
-                CapacityService.system_id == patient.system_id,
-                CapacityService.kind.in_(sorted(kinds)),
-            )
+    elif not bed_based and wanted_areas:
+        # Services at home only serve the areas they name.
+        stmt = stmt.where(
+            or_(*(CapacityCurrent.areas.contains(f",{a},", autoescape=True) for a in sorted(wanted_areas)))
         )
-        or 0
-    ) - len(rows)
+    found = session.execute(stmt).all()
+    rows = [r for r in found if tag in r.offered_types]
+    not_offering = len(found) - len(rows)
     ids = [r.id for r in rows]
     ratings = (
         dict(

@@ -407,7 +407,7 @@ class MatchResult(BaseModel):
     assessment_version: int
     care_type: str
     considered: int = Field(description="Services offering this care type that were checked")
-    not_offering: int = Field(description="Visible services that do not offer this care type at all")
+    not_offering: int = Field(description="Services in the area or distance that do not offer this care type")
     matches: list[MatchOut]
     excluded: list[MatchOut]
 
