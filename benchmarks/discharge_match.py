@@ -274,9 +274,13 @@ def measure(
         began = time.perf_counter()
         with factory() as session:
             session.info["scope"] = actor.scope
-            patient = session.get(DischargePatient, pid)
-            assert patient is not None
-            row = session.scalars(select(DischargeAssessment).where(DischargeAssessment.patient_id == pid)).one()
+            patient, row = session.execute(
+                select(DischargePatient, DischargeAssessment)
+                .join(DischargeAssessment, DischargeAssessment.patient_id == DischargePatient.id)
+                .where(DischargePatient.id == pid)
+                .order_by(DischargeAssessment.version.desc())
+                .limit(1)
+            ).one()
             data = AssessmentIn.model_validate(row.content, context={"stored": True})
             result = matching.match(session, settings=settings, patient=patient, assessment=data, assessment_version=1)
         elapsed = (time.perf_counter() - began) * 1000

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import JSON, and_, case, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from joinedup.config import Settings
@@ -110,28 +110,51 @@ def committed_units(
     if not service_ids:
         return {}
     used: dict[str, float] = defaultdict(float)
-    holds = session.execute(
-        select(DischargeHold.service_id, DischargeHold.units, DischargeHold.created_at).where(
-            DischargeHold.service_id.in_(service_ids), DischargeHold.released_at.is_(None)
+    # One statement: live offers, and referrals holding a place (a hold not yet released).
+    live_offer = and_(DischargeReferral.state == ReferralState.OFFERED.value, DischargeReferral.offer_expires_at > now)
+    rows = session.execute(
+        select(
+            DischargeReferral.service_id,
+            DischargeReferral.id,
+            DischargeReferral.summary,
+            live_offer.label("is_offer"),
+            DischargeHold.units,
+            DischargeHold.created_at,
         )
-    )
-    for service_id, units, created_at in holds:
-        reported = since.get(service_id)
-        if reported is None or created_at > reported:
-            used[service_id] += units
-    if not include_offers:
-        return dict(used)
-    offers = session.execute(
-        select(DischargeReferral.service_id, DischargeReferral.summary, DischargeReferral.id).where(
+        .outerjoin(
+            DischargeHold, and_(DischargeHold.referral_id == DischargeReferral.id, DischargeHold.released_at.is_(None))
+        )
+        .where(
             DischargeReferral.service_id.in_(service_ids),
-            DischargeReferral.state == ReferralState.OFFERED.value,
-            DischargeReferral.offer_expires_at > now,
+            or_(DischargeHold.id.is_not(None), live_offer) if include_offers else DischargeHold.id.is_not(None),
         )
     )
-    for service_id, summary, referral_id in offers:
-        if referral_id != exclude_referral_id:
+    for service_id, referral_id, summary, is_offer, units, created_at in rows:
+        if units is not None:
+            reported = since.get(service_id)
+            if reported is None or created_at > reported:
+                used[service_id] += units
+        elif include_offers and is_offer and referral_id != exclude_referral_id:
             used[service_id] += float(summary.get("units", 1.0))
     return dict(used)
+
+
+class _Row:
+    """A service and its current capacity, read by two queries."""
+
+    def __init__(self, service: Any, current: Any, section: str) -> None:
+        self.id, self.name, self.organisation_id = service.id, service.name, service.organisation_id
+        self.kind, self.latitude, self.longitude = service.kind, service.latitude, service.longitude
+        self.as_of, self.status = current.as_of, current.status
+        self.cqc_rating = service.cqc_rating
+        # The two sections matching reads, in the shape capacity stores them.
+        self.sections = {
+            name: value
+            for name, value in ((section, current.section), ("admission_rules", current.admission_rules))
+            if value is not None
+        }
+        self.offered_types, self.accepting_types = current.offered_types, current.accepting_types
+        self.skills, self.funding, self.areas = current.skills, current.funding, current.areas
 
 
 @dataclass
@@ -185,6 +208,8 @@ def match(
     named = set(assessment.preferences.named_service_ids)
     needed_skills = assessment.required_skills()
 
+    # Each tenant table is queried on its own: joined, PostgreSQL plans the tenancy filter of the
+    # joined tables as a per-row scan of the visible set; alone, as one hash join.
     stmt = (
         select(
             CapacityService.id,
@@ -193,15 +218,9 @@ def match(
             CapacityService.kind,
             CapacityService.latitude,
             CapacityService.longitude,
-            CapacityCurrent.as_of,
-            CapacityCurrent.status,
-            CapacityCurrent.offered_types,
-            CapacityCurrent.accepting_types,
-            CapacityCurrent.skills,
-            CapacityCurrent.funding,
-            CapacityCurrent.areas,
+            DischargeServiceProfile.cqc_rating,
         )
-        .join(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
+        .outerjoin(DischargeServiceProfile, DischargeServiceProfile.service_id == CapacityService.id)
         .where(
             CapacityService.active.is_(True),
             CapacityService.system_id == patient.system_id,
@@ -217,26 +236,56 @@ def match(
             CapacityService.latitude.between(min(b[0] for b in boxes), max(b[1] for b in boxes)),
             CapacityService.longitude.between(min(b[2] for b in boxes), max(b[3] for b in boxes)),
         )
-    elif not bed_based and wanted_areas:
-        # Services at home only serve the areas they name.
-        stmt = stmt.where(
-            or_(*(CapacityCurrent.areas.contains(f",{a},", autoescape=True) for a in sorted(wanted_areas)))
+    current = select(
+        CapacityCurrent.service_id,
+        CapacityCurrent.as_of,
+        CapacityCurrent.status,
+        CapacityCurrent.offered_types,
+        CapacityCurrent.accepting_types,
+        CapacityCurrent.skills,
+        CapacityCurrent.funding,
+        CapacityCurrent.areas,
+        # Only where the care type is open: the one section counted, and the admission rules.
+        type_coerce(
+            case(
+                (
+                    CapacityCurrent.accepting_types.contains(tag, autoescape=True),
+                    CapacityCurrent.sections[section_for(care_type)],
+                )
+            ),
+            JSON,
+        ).label("section"),
+        type_coerce(
+            case(
+                (
+                    CapacityCurrent.accepting_types.contains(tag, autoescape=True),
+                    CapacityCurrent.sections["admission_rules"],
+                )
+            ),
+            JSON,
+        ).label("admission_rules"),
+    )
+    if not bed_based and wanted_areas:
+        # Services at home serve only the areas they name: find those first, then their services.
+        currents = session.execute(
+            current.where(
+                CapacityCurrent.system_id == patient.system_id,
+                or_(*(CapacityCurrent.areas.contains(f",{a},", autoescape=True) for a in sorted(wanted_areas))),
+            )
+        ).all()
+        services = (
+            {r.id: r for r in session.execute(stmt.where(CapacityService.id.in_([c.service_id for c in currents])))}
+            if currents
+            else {}
         )
-    found = session.execute(stmt).all()
+    else:
+        services = {r.id: r for r in session.execute(stmt)}
+        currents = (
+            session.execute(current.where(CapacityCurrent.service_id.in_(list(services)))).all() if services else []
+        )
+    found = [_Row(services[c.service_id], c, section_for(care_type)) for c in currents if c.service_id in services]
     rows = [r for r in found if tag in r.offered_types]
     not_offering = len(found) - len(rows)
-    ids = [r.id for r in rows]
-    ratings = (
-        dict(
-            session.execute(
-                select(DischargeServiceProfile.service_id, DischargeServiceProfile.cqc_rating).where(
-                    DischargeServiceProfile.service_id.in_(ids)
-                )
-            ).all()
-        )
-        if ids
-        else {}
-    )
     candidates: list[_Candidate] = []
     for r in rows:
         reasons: list[MatchReason] = []
@@ -320,7 +369,7 @@ def match(
                 current=None,
                 reasons=reasons,
                 distance_km=distance,
-                rating=ratings.get(r.id),
+                rating=r.cqc_rating,
                 stale=stale,
                 age_seconds=age,
             )
@@ -328,17 +377,7 @@ def match(
 
     # Sections (bed counts by type, admission days) only for those still in the running.
     alive = [c for c in candidates if c.ok]
-    sections: dict[str, Any] = (
-        dict(
-            session.execute(
-                select(CapacityCurrent.service_id, CapacityCurrent.sections).where(
-                    CapacityCurrent.service_id.in_([c.service.id for c in alive])
-                )
-            ).all()
-        )
-        if alive
-        else {}
-    )
+    sections: dict[str, Any] = {c.service.id: c.service.sections or {} for c in alive}
     since = {sid: section_as_of(sec, care_type) for sid, sec in sections.items()}
     committed = committed_units(session, list(sections), now=now, since=since)
     for c in alive:

@@ -138,9 +138,10 @@ class DischargeDelay(IdMixin, TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DischargeServiceProfile(TenantScoped, Base):
+class DischargeServiceProfile(Base):
     """What matching needs about a service that capacity does not hold: its CQC rating, and
-    whether it accepts a trusted assessment without re-assessing."""
+    whether it accepts a trusted assessment without re-assessing. Public facts (CQC publishes
+    ratings), so not tenant-scoped: matching joins it to the services it may see."""
 
     __tablename__ = "discharge_service_profiles"
     service_id: Mapped[str] = mapped_column(ForeignKey("capacity_services.id"), primary_key=True)
