@@ -293,7 +293,7 @@ def match(
         stale = rules.is_stale(r.as_of, now, limit_age)
         age = rules.age_seconds(r.as_of, now)
         reasons.append(
-            MatchReason(
+            _reason(
                 criterion="fresh",
                 ok=not stale,
                 detail=f"capacity reported {_age_text(age)} ago"
@@ -302,7 +302,7 @@ def match(
         )
         accepting = r.status in (None, "accepting") and tag in r.accepting_types
         reasons.append(
-            MatchReason(
+            _reason(
                 criterion="capacity",
                 ok=accepting,
                 detail=f"accepting {care_type.replace('_', ' ')}" if accepting else f"no {care_type} vacancy reported",
@@ -314,7 +314,7 @@ def match(
                 distance = min(rules.haversine_km(lat, lon, r.latitude, r.longitude) for lat, lon in origins)
                 near = distance <= assessment.preferences.max_distance_km
                 reasons.append(
-                    MatchReason(
+                    _reason(
                         criterion="distance",
                         ok=near,
                         detail=f"{distance:.1f} km from home or family"
@@ -322,11 +322,11 @@ def match(
                     )
                 )
             else:
-                reasons.append(MatchReason(criterion="distance", ok=True, detail="distance not known"))
+                reasons.append(_reason(criterion="distance", ok=True, detail="distance not known"))
         else:
             covered = bool(wanted_areas & set(r.areas.strip(",").split(","))) if wanted_areas else True
             reasons.append(
-                MatchReason(
+                _reason(
                     criterion="area",
                     ok=covered,
                     detail=("covers " if covered else "does not cover ")
@@ -335,7 +335,7 @@ def match(
             )
             missing = sorted(s for s in needed_skills if f",{s}," not in r.skills)
             reasons.append(
-                MatchReason(
+                _reason(
                     criterion="skills",
                     ok=not missing,
                     detail="lacks " + ", ".join(missing).replace("_", " ")
@@ -347,11 +347,11 @@ def match(
             )
         if bed_based and "dementia" in needed_skills and "dementia" not in care_type:
             reasons.append(
-                MatchReason(criterion="skills", ok=False, detail="needs a dementia bed (the assessment notes dementia)")
+                _reason(criterion="skills", ok=False, detail="needs a dementia bed (the assessment notes dementia)")
             )
         funding_ok = r.funding == "," or f",{assessment.funding.value}," in r.funding
         reasons.append(
-            MatchReason(
+            _reason(
                 criterion="funding",
                 ok=funding_ok,
                 detail=(
@@ -387,7 +387,7 @@ def match(
         c.available = max(0.0, reported - committed.get(c.service.id, 0.0))
         if c.available < need:
             c.reasons.append(
-                MatchReason(
+                _reason(
                     criterion="capacity",
                     ok=False,
                     detail=f"{reported:g} reported, {committed.get(c.service.id, 0.0):g} already held or offered",
@@ -396,7 +396,7 @@ def match(
         rules_value = (sec.get("admission_rules") or {}).get("value")
         admits = _admits_on(rules_value, start)
         c.reasons.append(
-            MatchReason(
+            _reason(
                 criterion="admission_days",
                 ok=admits,
                 detail=f"admits on {start.strftime('%A')}s" if admits else f"no admissions on {start.strftime('%A')}s",
@@ -410,7 +410,7 @@ def match(
             if earliest is not None:
                 ok = earliest <= start
                 c.reasons.append(
-                    MatchReason(
+                    _reason(
                         criterion="start_date",
                         ok=ok,
                         detail=f"can start from {earliest.isoformat()}",
@@ -419,7 +419,7 @@ def match(
 
     for c in candidates:
         if c.service.id in named:
-            c.reasons.append(MatchReason(criterion="preference", ok=True, detail="named by the person or family"))
+            c.reasons.append(_reason(criterion="preference", ok=True, detail="named by the person or family"))
         c.score = (
             (10.0 if c.service.id in named else 0.0)
             + RATING_SCORE.get(c.rating or "", 1.5)
@@ -439,9 +439,14 @@ def match(
     )
 
 
+def _reason(*, criterion: str, ok: bool, detail: str) -> MatchReason:
+    # Built from checked values, hundreds per patient: construct without re-validating.
+    return MatchReason.model_construct(criterion=criterion, ok=ok, detail=detail)
+
+
 def _out(c: _Candidate, now: datetime) -> MatchOut:
     r = c.service
-    return MatchOut(
+    return MatchOut.model_construct(
         service_id=r.id,
         service_name=r.name,
         organisation_id=r.organisation_id,
