@@ -6,7 +6,9 @@ then per-service checks and the capacity already promised).
     PYTHONPATH=src python benchmarks/discharge_match.py            # full run (300 matches)
     PYTHONPATH=src python benchmarks/discharge_match.py --quick    # under a minute (60 matches)
 
-The caller is the hub of a hospital that sees all 3,000 provider organisations of its system.
+Services are spread over England as in the capacity benchmarks; a homecare branch covers the
+0.1-degree cell it is in and the eight around it (postcode-district-shaped codes), so homecare
+is as local as care homes. The caller is the hub of a hospital that sees all 3,000 provider organisations of its system.
 Baseline, measured in the same run on the same data: the capacity search a coordinator would
 run by hand (care type, 20 km, accepting now), which gives no reasons and ignores needs.
 PostgreSQL from JOINEDUP_BENCH_POSTGRES_URL (a database is created and dropped). The last line
@@ -48,7 +50,21 @@ SERVICES = 30_000
 PATIENTS = 5_000
 ORGS = 3_000
 BED_TYPES = ["residential", "nursing", "dementia_residential", "dementia_nursing", "respite"]
-DISTRICTS = [f"M{i}" for i in range(1, 50)]
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def district(lat: float, lon: float, di: int = 0, dj: int = 0) -> str:
+    """A postcode-district-shaped code ("AB3") for a 0.1-degree cell: homecare is local, so
+    areas follow geography as they do in England."""
+    idx = (int((lat - 50.8) / 0.1) + di) * 40 + int((lon + 2.8) / 0.1) + dj
+    return f"{LETTERS[idx // 260 % 26]}{LETTERS[idx // 10 % 26]}{idx % 10}"
+
+
+def around(lat: float, lon: float) -> list[str]:
+    """A branch's own cell and the eight around it."""
+    return sorted({district(lat, lon, di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)})
+
+
 RULES = {
     "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     "from_time": "00:00:00",
@@ -57,7 +73,7 @@ RULES = {
 }
 
 
-def _sections(rng: random.Random, kind: str, as_of: datetime, uid: str) -> dict[str, Any]:
+def _sections(rng: random.Random, kind: str, as_of: datetime, uid: str, areas: list[str]) -> dict[str, Any]:
     stamp = {"as_of": as_of.isoformat(), "source_system": "bench", "update_id": uid}
     status = "accepting" if rng.random() < 0.7 else "not_accepting"
     out: dict[str, Any] = {
@@ -70,7 +86,7 @@ def _sections(rng: random.Random, kind: str, as_of: datetime, uid: str) -> dict[
         out["homecare"] = {
             "value": [
                 {
-                    "postcode_districts": rng.sample(DISTRICTS, 4),
+                    "postcode_districts": areas,
                     "lsoa_codes": [],
                     "time_band": "morning",
                     "spare_hours_per_week": rng.choice([0, 5, 10, 20, 40]),
@@ -85,7 +101,7 @@ def _sections(rng: random.Random, kind: str, as_of: datetime, uid: str) -> dict[
     return out
 
 
-def _assessment(rng: random.Random, care_type: str) -> dict[str, Any]:
+def _assessment(rng: random.Random, care_type: str, area: str) -> dict[str, Any]:
     return AssessmentIn.model_validate(
         {
             "needs": {
@@ -103,7 +119,7 @@ def _assessment(rng: random.Random, care_type: str) -> dict[str, Any]:
             "hours_per_week": 14 if care_type == "homecare" else None,
             "start_date": uk_today().isoformat(),
             "funding": "council",
-            "preferences": {"max_distance_km": 20, "areas": [rng.choice(DISTRICTS)]},
+            "preferences": {"max_distance_km": 20, "areas": [area]},
         },
         context={"stored": True},
     ).model_dump(mode="json")
@@ -138,7 +154,8 @@ def build(url: str, rng: random.Random) -> tuple[str, str, list[str], list[str]]
                     "active": True,
                 }
             )
-            sections = _sections(rng, kind, now - timedelta(minutes=rng.randint(1, 60 * 30)), f"u{i}")
+            age = timedelta(minutes=rng.randint(1, 60 * 30))
+            sections = _sections(rng, kind, now - age, f"u{i}", around(lat, lon))
             tags = rules.search_tags(kind, sections, None)
             currents.append(
                 {
@@ -176,11 +193,14 @@ def _patients(
     patients, assessments, referrals, holds = [], [], [], []
     today = uk_today()
     care_homes = [s for s in services if s["kind"] == "care_home"]
+    branches = [s for s in services if s["kind"] == "homecare"]
     for i in range(PATIENTS):
         pid, aid = str(uuid.uuid4()), str(uuid.uuid4())
         care_type = rng.choices(["nursing", "residential", "homecare", "dementia_nursing"], weights=[35, 30, 25, 10])[0]
         pathway = "P1_new_care" if care_type == "homecare" else "P3_new_placement"
-        near = rng.choice(care_homes)
+        near = rng.choice(branches if care_type == "homecare" else care_homes)
+        lat, lon = near["latitude"] + rng.uniform(-0.05, 0.05), near["longitude"] + rng.uniform(-0.05, 0.05)
+        home = district(lat, lon)
         patients.append(
             {
                 "id": pid,
@@ -192,9 +212,9 @@ def _patients(
                 "admitted_on": today - timedelta(days=10),
                 "discharge_ready_on": today - timedelta(days=rng.randint(0, 9)),
                 "pathway": pathway,
-                "home_postcode": f"M{rng.randint(1, 49)} 1AA",
-                "home_latitude": near["latitude"] + rng.uniform(-0.05, 0.05),
-                "home_longitude": near["longitude"] + rng.uniform(-0.05, 0.05),
+                "home_postcode": f"{home} 1AA",
+                "home_latitude": lat,
+                "home_longitude": lon,
                 "status": "in_hospital",
                 "synthetic": True,
                 "lock_version": 0,
@@ -202,7 +222,7 @@ def _patients(
                 "updated_at": now,
             }
         )
-        content = _assessment(rng, care_type)
+        content = _assessment(rng, care_type, home)
         assessments.append(
             {
                 "id": aid,
