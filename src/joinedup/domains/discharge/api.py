@@ -258,7 +258,7 @@ def incoming(
 
 @router.get("/incoming/{referral_id}", response_model=ReferralOut)
 def incoming_referral(actor: Provider, session: DbSession, referral_id: Id) -> ReferralOut:
-    row = service._provider_referral(session, actor, referral_id)
+    row = service.provider_referral(session, actor, referral_id)
     return service.referral_out(session, row, for_provider=True, actor=actor)
 
 

@@ -511,14 +511,14 @@ def effective_state(referral: DischargeReferral, now: datetime) -> ReferralState
     return S(referral.state)
 
 
-def _provider_referral(session: Session, actor: Principal, referral_id: str) -> DischargeReferral:
+def provider_referral(session: Session, actor: Principal, referral_id: str) -> DischargeReferral:
     referral = session.get(DischargeReferral, referral_id)
     if referral is None or referral.provider_organisation_id != actor.organisation_id:
         raise not_found("referral", referral_id)
     return referral
 
 
-def _hospital_referral(session: Session, actor: Principal, referral_id: str) -> DischargeReferral:
+def hospital_referral(session: Session, actor: Principal, referral_id: str) -> DischargeReferral:
     referral = session.get(DischargeReferral, referral_id)
     if referral is None or referral.hospital_organisation_id != actor.organisation_id:
         raise not_found("referral", referral_id)
@@ -539,7 +539,7 @@ def _locked(session: Session, referral: DischargeReferral) -> tuple[DischargePat
 
 def open_referral(session: Session, *, actor: Principal, referral_id: str) -> DischargeReferral:
     """The provider opens a referral: from now on it sees the full assessment (every view audited)."""
-    referral = _provider_referral(session, actor, referral_id)
+    referral = provider_referral(session, actor, referral_id)
     if referral.state == S.SENT.value:
         _, referral = _locked(session, referral)
         _step(session, actor, referral, sm.Action.OPEN)
@@ -560,7 +560,7 @@ def provider_view(session: Session, *, actor: Principal, referral: DischargeRefe
 
 
 def ask(session: Session, *, actor: Principal, referral_id: str, text: str) -> DischargeReferral:
-    referral = _provider_referral(session, actor, referral_id)
+    referral = provider_referral(session, actor, referral_id)
     _, referral = _locked(session, referral)
     _step(session, actor, referral, sm.Action.ASK)
     referral.messages = [*referral.messages, _message("provider", "question", text)]
@@ -568,7 +568,7 @@ def ask(session: Session, *, actor: Principal, referral_id: str, text: str) -> D
 
 
 def answer(session: Session, *, actor: Principal, referral_id: str, text: str) -> DischargeReferral:
-    referral = _hospital_referral(session, actor, referral_id)
+    referral = hospital_referral(session, actor, referral_id)
     _, referral = _locked(session, referral)
     _step(session, actor, referral, sm.Action.ANSWER)
     referral.messages = [*referral.messages, _message("hospital", "answer", text)]
@@ -580,7 +580,7 @@ def _message(by: str, kind: str, text: str) -> dict[str, Any]:
 
 
 def decline(session: Session, *, actor: Principal, referral_id: str, data: DeclineIn) -> DischargeReferral:
-    referral = _provider_referral(session, actor, referral_id)
+    referral = provider_referral(session, actor, referral_id)
     _, referral = _locked(session, referral)
     _step(session, actor, referral, sm.Action.DECLINE, reason=data.reason.value)
     referral.decline_reason = data.reason.value
@@ -636,7 +636,7 @@ def _free_units(
 def offer(
     session: Session, *, actor: Principal, settings: Settings, referral_id: str, data: OfferIn
 ) -> DischargeReferral:
-    referral = _provider_referral(session, actor, referral_id)
+    referral = provider_referral(session, actor, referral_id)
     _, referral = _locked(session, referral)
     if S(referral.state) == S.SENT:
         raise conflict("Open the referral and read the assessment before offering.", field="state")
@@ -670,7 +670,7 @@ def offer(
 def accept(session: Session, *, actor: Principal, referral_id: str) -> DischargeReferral:
     """The hospital accepts one offer: a place is held, every other live referral is withdrawn."""
     hospital_for(session, actor)
-    referral = _hospital_referral(session, actor, referral_id)
+    referral = hospital_referral(session, actor, referral_id)
     patient, referral = _locked(session, referral)
     _require_in_hospital(patient)
     siblings = _referrals_of(session, patient.id)
@@ -706,7 +706,7 @@ def accept(session: Session, *, actor: Principal, referral_id: str) -> Discharge
 
 
 def withdraw(session: Session, *, actor: Principal, referral_id: str) -> DischargeReferral:
-    referral = _hospital_referral(session, actor, referral_id)
+    referral = hospital_referral(session, actor, referral_id)
     _, referral = _locked(session, referral)
     was_accepted = referral.state == S.ACCEPTED.value
     _step(session, actor, referral, sm.Action.WITHDRAW)

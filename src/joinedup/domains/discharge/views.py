@@ -397,7 +397,7 @@ def incoming(request: Request, actor: Provider, session: DbSession, done: Flash 
 def incoming_referral(
     request: Request, actor: Provider, session: DbSession, referral_id: str, done: Flash = None, problem: Flash = None
 ) -> Response:
-    row = service._provider_referral(session, actor, referral_id)
+    row = service.provider_referral(session, actor, referral_id)
     out = service.referral_out(session, row, for_provider=True, actor=actor)
     return page(
         request,
