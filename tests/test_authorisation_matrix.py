@@ -34,6 +34,9 @@ SIGNED_IN_PEOPLE = STAFF | {CARER}
 CAPACITY_READ = {DC, PM, CL, COM, INS, ADM, MACHINE}
 CAPACITY_WRITE = {PM, ADM, MACHINE}
 ROSTERS = {PM, COM, ADM, MACHINE}
+DISCHARGE_HUB = {DC, ADM}
+DISCHARGE_PROVIDER = {PM, ADM}
+DISCHARGE_REPORT = {DC, COM, ADM}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -72,6 +75,36 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs/{job_id}"): ROSTERS,
+    ("GET", "/api/v1/discharge/delay-reasons"): EVERYONE,
+    ("GET", "/api/v1/discharge/pathways"): EVERYONE,
+    ("GET", "/api/v1/discharge/patients"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patient-template.csv"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients.csv"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patients/{patient_id}"): DISCHARGE_HUB,
+    ("PATCH", "/api/v1/discharge/patients/{patient_id}"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients/{patient_id}/assessments"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patients/{patient_id}/assessments"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patients/{patient_id}/matches"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients/{patient_id}/referrals"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patients/{patient_id}/referrals"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/patients/{patient_id}/delays"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients/{patient_id}/delays"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients/{patient_id}/delays/{delay_id}/end"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/patients/{patient_id}/discharge"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/referrals/{referral_id}"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/referrals/{referral_id}/accept"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/referrals/{referral_id}/withdraw"): DISCHARGE_HUB,
+    ("POST", "/api/v1/discharge/referrals/{referral_id}/answer"): DISCHARGE_HUB,
+    ("GET", "/api/v1/discharge/incoming"): DISCHARGE_PROVIDER,
+    ("GET", "/api/v1/discharge/incoming/{referral_id}"): DISCHARGE_PROVIDER,
+    ("POST", "/api/v1/discharge/incoming/{referral_id}/open"): DISCHARGE_PROVIDER,
+    ("POST", "/api/v1/discharge/incoming/{referral_id}/offer"): DISCHARGE_PROVIDER,
+    ("POST", "/api/v1/discharge/incoming/{referral_id}/decline"): DISCHARGE_PROVIDER,
+    ("POST", "/api/v1/discharge/incoming/{referral_id}/question"): DISCHARGE_PROVIDER,
+    ("GET", "/api/v1/discharge/reports/bed-days"): DISCHARGE_REPORT,
+    ("GET", "/api/v1/discharge/reports/daily"): DISCHARGE_REPORT,
+    ("GET", "/api/v1/discharge/reports/delay-reasons"): DISCHARGE_REPORT,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -92,6 +125,21 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
     ("GET", "/capacity/upload"): CAPACITY_WRITE,
     ("POST", "/capacity/upload"): CAPACITY_WRITE,
+    ("GET", "/discharge"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/new"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/new"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/{patient_id}"): DISCHARGE_HUB,
+    ("GET", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/refer"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/delays"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/delays/{delay_id}/end"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/discharge"): DISCHARGE_HUB,
+    ("POST", "/discharge/referrals/{referral_id}/{action}"): DISCHARGE_HUB,
+    ("GET", "/discharge/reports"): DISCHARGE_REPORT,
+    ("GET", "/discharge/incoming"): DISCHARGE_PROVIDER,
+    ("GET", "/discharge/incoming/{referral_id}"): DISCHARGE_PROVIDER,
+    ("POST", "/discharge/incoming/{referral_id}/{action}"): DISCHARGE_PROVIDER,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -171,6 +219,10 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{provider_service_id}", "no-such-service")
         .replace("{service_id}", "no-such-service")
         .replace("{job_id}", "no-such-job")
+        .replace("{patient_id}", "no-such-patient")
+        .replace("{referral_id}", "no-such-referral")
+        .replace("{delay_id}", "no-such-delay")
+        .replace("{action}", "accept")
     )
 
 

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     capacity_stale_hours_reablement: float = Field(default=24.0, gt=0)
     # How far ahead of our clock an update's as_of may be (senders' clocks drift).
     capacity_clock_skew_seconds: float = Field(default=300.0, ge=0, le=3600)
+    # How long a provider's discharge offer is held before it expires, unless the offer says otherwise.
+    discharge_offer_hold_hours: float = Field(default=24.0, gt=0, le=168)
 
     @property
     def capacity_stale_hours(self) -> dict[str, float]:

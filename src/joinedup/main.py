@@ -29,6 +29,8 @@ from joinedup.domains.audit import views as audit_views
 from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
+from joinedup.domains.discharge import api as discharge_api
+from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.organisations import api as organisations_api
@@ -156,10 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_api.router, prefix=API_PREFIX)
     app.include_router(capacity_api.router, prefix=API_PREFIX)
     app.include_router(homecare_api.router, prefix=API_PREFIX)
+    app.include_router(discharge_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)
+    app.include_router(discharge_views.router)
     app.include_router(capacity_fhir.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 

@@ -45,6 +45,9 @@ class Permission(StrEnum):
     CAPACITY_WRITE = "capacity:write"  # services and capacity updates of one's own organisation
     CAPACITY_EXPORT = "capacity:export"  # the monthly Capacity Tracker return
     ROSTERS_RUN = "rosters:run"  # homecare rostering solves
+    DISCHARGE_COORDINATE = "discharge:coordinate"  # a hospital's patients, assessments, referrals, delays
+    DISCHARGE_RESPOND = "discharge:respond"  # a provider's incoming referrals: open, ask, offer, decline
+    DISCHARGE_REPORT = "discharge:report"  # bed days lost and the sitrep counts
 
 
 _P = Permission
@@ -52,11 +55,17 @@ _READ_ORGS = {_P.HOME_VIEW, _P.ORGANISATIONS_READ, _P.EVENTS_LISTEN}
 _CAPACITY = {_P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.CAPACITY_EXPORT}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.DISCHARGE_COORDINATOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
-    Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN}),
+    Role.DISCHARGE_COORDINATOR: frozenset(
+        _READ_ORGS | {_P.CAPACITY_READ, _P.DISCHARGE_COORDINATE, _P.DISCHARGE_REPORT}
+    ),
+    Role.PROVIDER_MANAGER: frozenset(
+        _READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN, _P.DISCHARGE_RESPOND}
+    ),
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
     Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
-    Role.COMMISSIONER: frozenset(_READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN}),
+    Role.COMMISSIONER: frozenset(
+        _READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN, _P.DISCHARGE_REPORT}
+    ),
     Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),
     Role.CARER: frozenset({_P.HOME_VIEW}),

@@ -7,6 +7,15 @@ from joinedup.core.auth.models import ApiKey, LoginThrottle, OAuthClient, WebSes
 from joinedup.core.outbox import OutboxEvent
 from joinedup.db.base import Base
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
+from joinedup.domains.discharge.models import (
+    DischargeAssessment,
+    DischargeDelay,
+    DischargeHold,
+    DischargePatient,
+    DischargeReferral,
+    DischargeServiceLock,
+    DischargeServiceProfile,
+)
 from joinedup.domains.homecare.models import RosterJob
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
 
@@ -19,6 +28,13 @@ __all__ = [
     "CapacityService",
     "CapacityUpdateRow",
     "CareSystem",
+    "DischargeAssessment",
+    "DischargeDelay",
+    "DischargeHold",
+    "DischargePatient",
+    "DischargeReferral",
+    "DischargeServiceLock",
+    "DischargeServiceProfile",
     "LoginThrottle",
     "Membership",
     "OAuthClient",

@@ -109,11 +109,13 @@ def seed_trafford(session: Session) -> dict[str, int]:
     gps = import_gp_practices(session, DATA / "gp_practices.csv", system_id=sid, place_id=pid)
     synthetic = _seed_synthetic_providers(session, system_id=sid, place_id=pid)
     capacity = seed_capacity(session)
+    discharge = seed_discharge(session)
     return {
         "care_homes": care_homes,
         "gp_practices": gps,
         "synthetic_providers": synthetic,
         "capacity_services": capacity,
+        "discharge_patients": discharge,
     }
 
 
@@ -123,6 +125,13 @@ def seed_capacity(session: Session) -> int:
     from joinedup.domains.capacity.demo import seed_capacity as seed_services
 
     return seed_services(session, settings=get_settings(), data_dir=DATA, seed=SEED)
+
+
+def seed_discharge(session: Session) -> int:
+    """A synthetic ward list for Manchester University NHS FT, calibrated to its published series."""
+    from joinedup.domains.discharge.demo import seed_ward_list
+
+    return seed_ward_list(session, data_dir=DATA, seed=SEED, trust_ods=TRUST_ODS)
 
 
 HOMECARE_NAMES = [

@@ -46,6 +46,22 @@ def context_for(session: Session, actor: Principal) -> dict[str, Any]:
                 else "Live beds, homecare hours and reablement places, with how fresh each figure is.",
             }
         )
+    if actor.can(Permission.DISCHARGE_COORDINATE):
+        cards.append(
+            {
+                "href": "/discharge",
+                "heading": "Discharge",
+                "description": "The ward list: days since ready, delays, assessments, matches and referrals.",
+            }
+        )
+    if actor.can(Permission.DISCHARGE_RESPOND):
+        cards.append(
+            {
+                "href": "/discharge/incoming",
+                "heading": "Discharge referrals",
+                "description": "Patients referred to your services: read the assessment, offer or decline.",
+            }
+        )
     if actor.can(Permission.ORGANISATIONS_READ):
         cards.append(
             {

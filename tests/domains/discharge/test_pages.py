@@ -1,0 +1,71 @@
+"""The discharge pages render, post back, and show refusals as an error summary."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.domains.discharge.conftest import Discharge, patient_body, today
+
+
+def _csrf(client: Any, url: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(url).text)
+    assert match
+    return match.group(1)
+
+
+def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
+    dan, pam = client_as("dan_discharge"), client_as("pam_provider")
+    token = _csrf(dan, "/discharge/patients/new")
+    body = patient_body(3)
+    bad = dan.post("/discharge/patients/new", data={**body, "nhs_number": "1234567890", "csrf_token": token})
+    assert "check digit" in bad.text
+    ok = dan.post("/discharge/patients/new", data={**body, "csrf_token": token})
+    assert ok.status_code == 200 and "Patient added" in ok.text
+    pid = str(ok.url).rsplit("/", 1)[-1].split("?")[0]
+    form = {
+        "csrf_token": token,
+        "mobility": "walking_aid",
+        "personal_care": "some",
+        "continence": "continent",
+        "nutrition": "independent",
+        "medication_support": "prompt",
+        "cognition": "no_impairment",
+        "behaviour": "none",
+        "skin_integrity": "intact",
+        "carers_needed": "1",
+        "care_type": "nursing",
+        "start_date": today().isoformat(),
+        "funding": "council",
+        "areas": "M41",
+        "max_distance_km": "20",
+    }
+    saved = dan.post(f"/discharge/patients/{pid}/assessment", data=form)
+    assert "Assessment saved" in saved.text and "Oak House" in saved.text and "Elm Court" in saved.text
+    assert "Far Away House" not in saved.text
+    referred = dan.post(
+        f"/discharge/patients/{pid}/refer", data={"csrf_token": token, "service_id": [dx.services["oak"]]}
+    )
+    assert "Referred to 1 service" in referred.text
+    listing = pam.get("/discharge/incoming")
+    assert "Test Patient 3" not in listing.text and "Nursing" in listing.text
+    rid = re.search(r'href="/discharge/incoming/([^"]+)"', listing.text)
+    assert rid
+    ptoken = _csrf(pam, f"/discharge/incoming/{rid.group(1)}")
+    opened = pam.post(f"/discharge/incoming/{rid.group(1)}/open", data={"csrf_token": ptoken})
+    assert "Test Patient 3" in opened.text and "Walking aid" in opened.text
+    offered = pam.post(
+        f"/discharge/incoming/{rid.group(1)}/offer",
+        data={"csrf_token": ptoken, "start_date": "2000-01-01", "accepted_without_reassessment": "yes"},
+    )
+    assert "There is a problem" in offered.text and "past" in offered.text
+    offered = pam.post(
+        f"/discharge/incoming/{rid.group(1)}/offer",
+        data={"csrf_token": ptoken, "start_date": form["start_date"], "accepted_without_reassessment": "yes"},
+    )
+    assert "Offer sent" in offered.text
+    accepted = dan.post(f"/discharge/referrals/{rid.group(1)}/accept", data={"csrf_token": token})
+    assert "Offer accepted" in accepted.text and "accepts the assessment without re-assessing" in accepted.text
+    ward = dan.get("/discharge")
+    assert "Test Patient 3" in ward.text and "Oak House" in ward.text
+    assert dan.get("/discharge/reports").status_code == 200
