@@ -9,6 +9,7 @@ from joinedup.db.base import Base
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.homecare.models import RosterJob
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
+from joinedup.domains.visibility.models import CapacitySnapshot, SavedView, TrustDaily, TrustDelayMonthly
 
 metadata = Base.metadata
 
@@ -16,6 +17,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "CapacityCurrent",
+    "CapacitySnapshot",
     "CapacityService",
     "CapacityUpdateRow",
     "CareSystem",
@@ -26,7 +28,10 @@ __all__ = [
     "OutboxEvent",
     "Place",
     "RosterJob",
+    "SavedView",
     "Site",
+    "TrustDaily",
+    "TrustDelayMonthly",
     "User",
     "WebSession",
     "metadata",
