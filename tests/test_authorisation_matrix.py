@@ -34,6 +34,8 @@ SIGNED_IN_PEOPLE = STAFF | {CARER}
 CAPACITY_READ = {DC, PM, CL, COM, INS, ADM, MACHINE}
 CAPACITY_WRITE = {PM, ADM, MACHINE}
 ROSTERS = {PM, COM, ADM, MACHINE}
+VISIBILITY = {DC, PM, CL, COM, INS, ADM}
+VISIBILITY_PATIENTS = {DC, CL, ADM}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -72,6 +74,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs/{job_id}"): ROSTERS,
+    ("GET", "/api/v1/visibility/system"): VISIBILITY,
+    ("GET", "/api/v1/visibility/places/{place_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/places/{place_id}/neighbourhoods/{neighbourhood}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}/wards/{ward_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}/wards/{ward_id}/patients"): VISIBILITY_PATIENTS,
+    ("GET", "/api/v1/visibility/export.csv"): VISIBILITY,
+    ("GET", "/api/v1/visibility/views"): VISIBILITY,
+    ("POST", "/api/v1/visibility/views"): VISIBILITY,
+    ("DELETE", "/api/v1/visibility/views/{view_id}"): VISIBILITY,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -92,6 +104,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
     ("GET", "/capacity/upload"): CAPACITY_WRITE,
     ("POST", "/capacity/upload"): CAPACITY_WRITE,
+    ("GET", "/visibility"): VISIBILITY,
+    ("GET", "/visibility/places/{place_id}"): VISIBILITY,
+    ("GET", "/visibility/places/{place_id}/neighbourhoods/{neighbourhood}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}/wards/{ward_id}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}/wards/{ward_id}/patients"): VISIBILITY_PATIENTS,
+    ("GET", "/visibility/map"): VISIBILITY,
+    ("GET", "/visibility/views"): VISIBILITY,
+    ("POST", "/visibility/views"): VISIBILITY,
+    ("POST", "/visibility/views/{view_id}/delete"): VISIBILITY,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -168,6 +190,10 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{provider_service_id}", "no-such-service")
         .replace("{service_id}", "no-such-service")
         .replace("{job_id}", "no-such-job")
+        .replace("{place_id}", world.place_id)
+        .replace("{neighbourhood}", "North")
+        .replace("{ward_id}", "no-such-ward")
+        .replace("{view_id}", "no-such-view")
     )
 
 

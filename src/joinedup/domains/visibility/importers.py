@@ -64,7 +64,8 @@ class ImportResult:
 
 def clean_reason(text: str) -> str:
     """Published reasons carry non-breaking spaces and line breaks; keep one plain form."""
-    return " ".join(text.replace("?", " ").split())
+    text = " ".join(text.replace("?", " ").split())
+    return text.replace(" - ", " \u2013 ").replace("process\u2013", "process \u2013")
 
 
 def stage_of(reason: str) -> str:
