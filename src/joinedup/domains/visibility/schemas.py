@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from joinedup.domains.visibility.drilldown import Level
 
@@ -131,7 +131,7 @@ class SavedViewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: ViewName
     path: ViewPath = Field(description="A page under /visibility, with its query string")
-    shared: bool = Field(default=False, description="Offer it to everyone with your role in your organisation")
+    shared: StrictBool = Field(default=False, description="Offer it to everyone with your role in your organisation")
 
 
 class SavedViewOut(BaseModel):
