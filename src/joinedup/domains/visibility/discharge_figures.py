@@ -125,7 +125,12 @@ class TrustSeriesFigures:
     SOURCE = "NHS England discharge statistics (trust-wide, published)"
 
     def summary(self, session: Session, *, organisation_ids: frozenset[str]) -> DischargeSummary:
-        ids = list(organisation_ids)
+        # A level can hold thousands of organisations, but only a few trusts publish series.
+        held: set[str | None] = set(session.scalars(select(TrustDelayMonthly.organisation_id).distinct()).all())
+        held |= set(session.scalars(select(TrustDaily.organisation_id).distinct()).all())
+        ids = sorted(i for i in held if i is not None and i in organisation_ids)
+        if not ids:
+            return DischargeSummary(source=self.SOURCE, as_of=None)
         last_day = session.scalar(
             select(func.max(TrustDaily.day)).where(
                 TrustDaily.organisation_id.in_(ids), TrustDaily.not_meeting_criteria.is_not(None)

@@ -29,7 +29,7 @@ from joinedup.domains.organisations.models import Organisation, OrganisationType
 from joinedup.domains.visibility import discharge_figures, figures, maps
 from joinedup.domains.visibility.charts import Chart
 from joinedup.domains.visibility.discharge_figures import DischargeSummary
-from joinedup.domains.visibility.figures import CARE_TYPES, ServiceFigures
+from joinedup.domains.visibility.figures import CARE_TYPES, ServiceFigures, Summary
 from joinedup.domains.visibility.models import CapacitySnapshot, TrustDaily
 from joinedup.domains.visibility.shortfall import HOURS_PER_PACKAGE, ShortfallRow, shortfall
 from joinedup.domains.visibility.spc import Direction, xmr
@@ -85,6 +85,14 @@ class Level:
         raise invalid("table", f"this page has no table {key!r}; it has {', '.join(t.key for t in self.tables)}")
 
 
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+    type: OrganisationType
+    place_id: str | None
+
+
 @dataclass
 class Ctx:
     session: Session
@@ -97,9 +105,37 @@ class Ctx:
         visible = self.actor.visible_organisation_ids
         return [s for s in cache.services() if s.organisation_id in visible and s.system_id == self.actor.system_id]
 
-    def organisations(self) -> dict[str, Organisation]:
-        rows = self.session.scalars(select(Organisation).where(Organisation.system_id == self.actor.system_id))
-        return {o.id: o for o in rows if o.id in self.actor.visible_organisation_ids}
+    def organisations(self) -> dict[str, Org]:
+        """Visible organisations of the caller's system: plain rows, not ORM objects (thousands at ICB level)."""
+        rows = self.session.execute(
+            select(Organisation.id, Organisation.name, Organisation.type, Organisation.place_id).where(
+                Organisation.system_id == self.actor.system_id
+            )
+        )
+        visible = self.actor.visible_organisation_ids
+        return {r.id: Org(r.id, r.name, r.type, r.place_id) for r in rows if r.id in visible}
+
+    def summaries(self) -> list[Summary]:
+        """Visible services added up per organisation and place (cached between changes)."""
+        cache = figures.cache_for(self.state.engine, self.state.session_factory, self.state.bus)
+        visible = self.actor.visible_organisation_ids
+        return [s for s in cache.summaries() if s.organisation_id in visible and s.system_id == self.actor.system_id]
+
+    @property
+    def limits(self) -> dict[str, timedelta]:
+        return {k: timedelta(hours=v) for k, v in self.state.settings.capacity_stale_hours.items()}
+
+    def stale(self, s: ServiceFigures) -> bool:
+        limits = self.limits
+        return s.as_of is None or self.now - s.as_of > limits.get(s.kind, limits["care_home"])
+
+    def trusts_with_series(self, org_ids: Iterable[str]) -> list[str]:
+        """Which of these organisations have imported series: a handful, whatever the level's size."""
+        held = self.__dict__.get("_held")
+        if held is None:
+            held = self.__dict__["_held"] = set(self.session.scalars(select(TrustDaily.organisation_id).distinct()))
+        wanted = set(org_ids)
+        return sorted(i for i in held if i is not None and i in wanted)
 
 
 def _age(as_of: datetime | None, now: datetime) -> str:
@@ -120,14 +156,20 @@ def _r(value: float | None, digits: int = 1) -> float | None:
 # -- tables shared by every level --------------------------------------------------------------
 
 
-def capacity_table(services: Sequence[ServiceFigures], ctx: Ctx) -> Table:
-    totals = figures.totals(services)
-    thresholds = ctx.state.settings.capacity_stale_hours
-    rows: list[list[Cell]] = []
-    for care_type, (label, unit, pathway) in CARE_TYPES.items():
-        offering = [s for s in services if s.free.get(care_type, 0) > 0 or _offers(s, care_type)]
-        stale = sum(1 for s in offering if s.stale(ctx.now, thresholds))
-        rows.append([label, pathway, _r(totals[care_type]), unit, len(offering), stale])
+def capacity_table(summaries: Sequence[Summary], ctx: Ctx) -> Table:
+    totals = figures.totals(summaries)
+    limits = ctx.limits
+    rows: list[list[Cell]] = [
+        [
+            label,
+            pathway,
+            _r(totals[care_type]),
+            unit,
+            sum(s.offering(care_type) for s in summaries),
+            sum(s.stale(care_type, ctx.now, limits) for s in summaries),
+        ]
+        for care_type, (label, unit, pathway) in CARE_TYPES.items()
+    ]
     return Table(
         "capacity",
         "Free capacity now by type of care",
@@ -135,11 +177,6 @@ def capacity_table(services: Sequence[ServiceFigures], ctx: Ctx) -> Table:
         rows,
         note="Free beds are those accepting admissions; services not accepting count as nil.",
     )
-
-
-def _offers(s: ServiceFigures, care_type: str) -> bool:
-    kind_types = {"homecare": ("homecare",), "reablement": ("reablement", "bedded_rehab")}
-    return care_type in kind_types.get(s.kind, ())
 
 
 def shortfall_table(rows: Sequence[ShortfallRow]) -> Table:
@@ -216,16 +253,17 @@ def discharge_tables(summary: DischargeSummary) -> list[Table]:
     return tables
 
 
-def freshness_table(services: Sequence[ServiceFigures], orgs: dict[str, Organisation], ctx: Ctx) -> Table:
-    thresholds = ctx.state.settings.capacity_stale_hours
+def freshness_table(summaries: Sequence[Summary], orgs: dict[str, Org], ctx: Ctx) -> Table:
     per_org: dict[str, list[Any]] = {}
-    for s in services:
+    limits = ctx.limits
+    for s in summaries:
         row = per_org.setdefault(s.organisation_id, [0, 0, None, None])
-        row[0] += 1
-        row[1] += 1 if s.stale(ctx.now, thresholds) else 0
-        if s.as_of is not None:
-            row[2] = s.as_of if row[2] is None or s.as_of > row[2] else row[2]
-            row[3] = s.as_of if row[3] is None or s.as_of < row[3] else row[3]
+        row[0] += s.services
+        row[1] += s.stale(figures.ALL, ctx.now, limits)
+        if s.newest is not None and (row[2] is None or s.newest > row[2]):
+            row[2] = s.newest
+        if s.oldest is not None and (row[3] is None or s.oldest < row[3]):
+            row[3] = s.oldest
     rows: list[list[Cell]] = []
     for org_id, (count, stale, newest, oldest) in per_org.items():
         org = orgs.get(org_id)
@@ -242,9 +280,14 @@ def freshness_table(services: Sequence[ServiceFigures], orgs: dict[str, Organisa
     )
 
 
-def _series_freshness(ctx: Ctx, orgs: dict[str, Organisation]) -> list[tuple[str, date]]:
+def _series_freshness(ctx: Ctx, orgs: dict[str, Org]) -> list[tuple[str, date]]:
+    trusts = ctx.trusts_with_series(orgs)
+    if not trusts:
+        return []
     rows = ctx.session.execute(
-        select(TrustDaily.organisation_id, func.max(TrustDaily.day)).group_by(TrustDaily.organisation_id)
+        select(TrustDaily.organisation_id, func.max(TrustDaily.day))
+        .where(TrustDaily.organisation_id.in_(trusts))
+        .group_by(TrustDaily.organisation_id)
     ).all()
     return [(org_id, day) for org_id, day in rows if org_id in orgs]
 
@@ -301,8 +344,8 @@ def coverage(session: Session, organisation_ids: Iterable[str]) -> tuple[date, d
 def trend_charts(
     ctx: Ctx, org_ids: Iterable[str], *, start: date | None = None, end: date | None = None, target: float | None = None
 ) -> list[Chart]:
-    ids = list(org_ids)
-    covered = coverage(ctx.session, ids)
+    ids = ctx.trusts_with_series(org_ids)
+    covered = coverage(ctx.session, ids) if ids else None
     if covered is None:
         return []
     first, last = covered
@@ -337,13 +380,13 @@ def trend_charts(
 
 
 def _common(
-    level: Level, ctx: Ctx, services: list[ServiceFigures], org_ids: frozenset[str], change: bool = True, **then: Any
+    level: Level, ctx: Ctx, summaries: list[Summary], org_ids: frozenset[str], change: bool = True, **then: Any
 ) -> None:
     summary = discharge_figures.source().summary(ctx.session, organisation_ids=org_ids)
-    free = figures.totals(services)
+    free = figures.totals(summaries)
     level.shortfall = shortfall(free, summary.demand, free_then=_free_then(ctx, **then) if change else None)
     level.source = summary.source
-    level.tables = [capacity_table(services, ctx), shortfall_table(level.shortfall), *discharge_tables(summary)]
+    level.tables = [capacity_table(summaries, ctx), shortfall_table(level.shortfall), *discharge_tables(summary)]
 
 
 def _crumbs(*links: Link) -> list[Link]:
@@ -354,11 +397,11 @@ def _crumbs(*links: Link) -> list[Link]:
 
 
 def system_level(ctx: Ctx) -> Level:
-    services = ctx.services()
+    summaries = ctx.summaries()
     orgs = ctx.organisations()
     level = Level("system", "Whole system", {}, crumbs=[])
-    _common(level, ctx, services, frozenset(orgs))
-    level.tables.append(freshness_table(services, orgs, ctx))
+    _common(level, ctx, summaries, frozenset(orgs))
+    level.tables.append(freshness_table(summaries, orgs, ctx))
     places = ctx.session.scalars(select(Place).where(Place.system_id == ctx.actor.system_id).order_by(Place.name)).all()
     place_ids = {o.place_id for o in orgs.values()}
     level.children = [Link(p.name, f"/visibility/places/{p.id}", "Place") for p in places if p.id in place_ids]
@@ -371,7 +414,7 @@ def system_level(ctx: Ctx) -> Level:
     return level
 
 
-def _place(ctx: Ctx, place_id: str) -> tuple[Place, dict[str, Organisation]]:
+def _place(ctx: Ctx, place_id: str) -> tuple[Place, dict[str, Org]]:
     place = ctx.session.get(Place, place_id)
     orgs = ctx.organisations()
     if (
@@ -385,26 +428,25 @@ def _place(ctx: Ctx, place_id: str) -> tuple[Place, dict[str, Organisation]]:
 
 def place_level(ctx: Ctx, place_id: str) -> Level:
     place, orgs = _place(ctx, place_id)
-    services = [s for s in ctx.services() if s.place_id == place_id]
+    summaries = [s for s in ctx.summaries() if s.place_id == place_id]
     in_place = {k: v for k, v in orgs.items() if v.place_id == place_id}
     level = Level("place", place.name, {"place_id": place_id}, crumbs=_crumbs())
-    _common(level, ctx, services, frozenset(in_place), place_id=place_id)
-    level.tables.append(freshness_table(services, in_place, ctx))
+    _common(level, ctx, summaries, frozenset(in_place), place_id=place_id)
+    level.tables.append(freshness_table(summaries, in_place, ctx))
     if place.gss_code == maps.TRAFFORD_GSS:
         level.children = [
             Link(name, f"/visibility/places/{place_id}/neighbourhoods/{quote(name)}", "Neighbourhood")
             for name in maps.locality_names()
         ]
-    level.tables.append(_providers_table(services, in_place))
+    level.tables.append(_providers_table(summaries, in_place))
     return level
 
 
-def _providers_table(services: Sequence[ServiceFigures], orgs: dict[str, Organisation]) -> Table:
+def _providers_table(summaries: Sequence[Summary], orgs: dict[str, Org]) -> Table:
     per_org: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(CARE_TYPES, 0.0))
-    for s in services:
-        if s.accepting:
-            for k, v in s.free.items():
-                per_org[s.organisation_id][k] += v
+    for s in summaries:
+        for k, v in s.free.items():
+            per_org[s.organisation_id][k] += v
     rows: list[list[Cell]] = []
     for org_id, free in sorted(per_org.items(), key=lambda i: orgs[i[0]].name if i[0] in orgs else i[0]):
         name = orgs[org_id].name if org_id in orgs else org_id
@@ -431,9 +473,10 @@ def neighbourhood_level(ctx: Ctx, place_id: str, name: str) -> Level:
         crumbs=_crumbs(Link(place.name, f"/visibility/places/{place_id}")),
     )
     in_area = {s.organisation_id for s in services}
-    _common(level, ctx, services, frozenset(in_area), change=False)
-    level.tables.append(freshness_table(services, {k: v for k, v in orgs.items() if k in in_area}, ctx))
-    level.tables.append(_providers_table(services, orgs))
+    summaries = figures.summarise(services)
+    _common(level, ctx, summaries, frozenset(in_area), change=False)
+    level.tables.append(freshness_table(summaries, {k: v for k, v in orgs.items() if k in in_area}, ctx))
+    level.tables.append(_providers_table(summaries, orgs))
     return level
 
 
@@ -453,9 +496,9 @@ def organisation_level(ctx: Ctx, organisation_id: str, *, start: date | None = N
         assert place is not None
         crumbs.append(Link(place.name, f"/visibility/places/{place.id}"))
     level = Level("organisation", org.name, {"organisation_id": org.id}, crumbs=crumbs)
-    _common(level, ctx, services, frozenset({org.id}), organisation_id=org.id)
-    level.tables.append(freshness_table(services, {org.id: org}, ctx))
-    thresholds = ctx.state.settings.capacity_stale_hours
+    summaries = figures.summarise(services)
+    _common(level, ctx, summaries, frozenset({org.id}), organisation_id=org.id)
+    level.tables.append(freshness_table(summaries, {org.id: Org(org.id, org.name, org.type, org.place_id)}, ctx))
     level.tables.append(
         Table(
             "services",
@@ -467,7 +510,7 @@ def organisation_level(ctx: Ctx, organisation_id: str, *, start: date | None = N
                     s.kind,
                     *(_r(s.free[k]) for k in CARE_TYPES),
                     _age(s.as_of, ctx.now),
-                    "yes" if s.stale(ctx.now, thresholds) else "no",
+                    "yes" if ctx.stale(s) else "no",
                 ]
                 for s in sorted(services, key=lambda s: s.name)
             ],

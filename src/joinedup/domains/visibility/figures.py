@@ -10,12 +10,13 @@ Callers filter by their own visible organisations: the cache itself is system-wi
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
@@ -87,6 +88,64 @@ def _accepting(sections: Mapping[str, Any]) -> bool:
     return status in (None, "accepting")
 
 
+ALL = "all"
+KIND_TYPES = {"homecare": ("homecare",), "reablement": ("reablement", "bedded_rehab")}
+
+
+@dataclass
+class Summary:
+    """One organisation's services in one place, added up: what every level's tables need, so a
+    system of 30,000 services is drawn from a few thousand of these."""
+
+    organisation_id: str
+    system_id: str
+    place_id: str | None
+    services: int = 0
+    free: dict[str, float] = field(default_factory=lambda: dict.fromkeys(CARE_TYPES, 0.0))
+    # care type (or ALL) -> service kind -> sorted as_of of the services offering it
+    stamps: dict[str, dict[str, list[datetime]]] = field(default_factory=dict)
+    never: dict[str, int] = field(default_factory=dict)  # care type (or ALL) -> services never reported
+    newest: datetime | None = None
+    oldest: datetime | None = None
+
+    def offering(self, care_type: str) -> int:
+        return sum(len(v) for v in self.stamps.get(care_type, {}).values()) + self.never.get(care_type, 0)
+
+    def stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:
+        count = self.never.get(care_type, 0)
+        for kind, stamps in self.stamps.get(care_type, {}).items():
+            cutoff = now - limits.get(kind, limits["care_home"])
+            count += bisect.bisect_left(stamps, cutoff)  # as_of before the cutoff: out of date
+        return count
+
+
+def summarise(services: Iterable[ServiceFigures]) -> list[Summary]:
+    out: dict[tuple[str, str | None], Summary] = {}
+    for s in services:
+        key = (s.organisation_id, s.place_id)
+        summary = out.get(key)
+        if summary is None:
+            summary = out[key] = Summary(s.organisation_id, s.system_id, s.place_id)
+        summary.services += 1
+        if s.accepting:
+            for k, v in s.free.items():
+                summary.free[k] += v
+        types = [t for t in CARE_TYPES if s.free.get(t, 0) > 0 or t in KIND_TYPES.get(s.kind, ())]
+        for care_type in (ALL, *types):
+            if s.as_of is None:
+                summary.never[care_type] = summary.never.get(care_type, 0) + 1
+            else:
+                summary.stamps.setdefault(care_type, {}).setdefault(s.kind, []).append(s.as_of)
+        if s.as_of is not None:
+            summary.newest = s.as_of if summary.newest is None or s.as_of > summary.newest else summary.newest
+            summary.oldest = s.as_of if summary.oldest is None or s.as_of < summary.oldest else summary.oldest
+    for summary in out.values():
+        for by_kind in summary.stamps.values():
+            for stamps in by_kind.values():
+                stamps.sort()
+    return list(out.values())
+
+
 class FigureCache:
     def __init__(self, factory: sessionmaker[Session]) -> None:
         self._factory = factory
@@ -94,6 +153,8 @@ class FigureCache:
         self._services: dict[str, ServiceFigures] = {}
         self._dirty: set[str] = set()
         self._loaded_at = 0.0
+        self._version = 0
+        self._summaries: tuple[int, list[Summary]] = (-1, [])
 
     def invalidate(self, event: Event) -> None:
         if event.topic.startswith("capacity.") and event.organisation_id:
@@ -113,13 +174,27 @@ class FigureCache:
             fresh = {s.service_id: s for s in self._read(None)}
             with self._lock:
                 self._services, self._loaded_at = fresh, time.monotonic()
+                self._version += 1
         elif dirty:
             updated = self._read(dirty)
             with self._lock:
                 self._services = {k: v for k, v in self._services.items() if v.organisation_id not in dirty}
                 self._services.update({s.service_id: s for s in updated})
+                self._version += 1
         with self._lock:
             return list(self._services.values())
+
+    def summaries(self) -> list[Summary]:
+        services = self.services()
+        with self._lock:
+            version, held = self._summaries
+            current = self._version
+        if version == current:
+            return held
+        fresh = summarise(services)
+        with self._lock:
+            self._summaries = (current, fresh)
+        return fresh
 
 
 _caches: weakref.WeakKeyDictionary[Engine, FigureCache] = weakref.WeakKeyDictionary()
@@ -166,11 +241,9 @@ def read_services(session: Session, organisation_ids: Iterable[str] | None) -> l
     return out
 
 
-def totals(services: Iterable[ServiceFigures]) -> dict[str, float]:
+def totals(summaries: Iterable[Summary]) -> dict[str, float]:
     out = dict.fromkeys(CARE_TYPES, 0.0)
-    for s in services:
-        if not s.accepting:
-            continue
+    for s in summaries:
         for care_type, value in s.free.items():
             out[care_type] += value
     return out

@@ -7,7 +7,9 @@ from collections import defaultdict
 from typing import Any
 
 import shapely
+from sqlalchemy import select
 
+from joinedup.domains.organisations.models import Site
 from joinedup.domains.visibility import discharge_figures, figures, maps
 from joinedup.domains.visibility.drilldown import HOSPITAL_TYPES, Ctx
 from joinedup.domains.visibility.shortfall import capacity_in_people
@@ -18,7 +20,11 @@ SHORTFALL_BANDS = (  # (upper bound of shortfall share, colour, label)
     (0.5, "#ffc56e", "Up to half of demand"),
     (1.01, "#f08a7e", "More than half of demand"),
 )
-CAPACITY_BANDS = ((0.0, "#f0f4f5", "No free capacity"), (20.0, "#cde3f5", "1 to 20"), (1e12, "#7fb2de", "More than 20"))
+CAPACITY_BANDS = (
+    (0.0, "#f0f4f5", "demand not known, no free capacity"),
+    (20.0, "#cde3f5", "demand not known, 1 to 20 could start"),
+    (1e12, "#7fb2de", "demand not known, more than 20 could start"),
+)
 FRESH = {"fresh": "#007f3b", "stale": "#d5281b", "never": "#7b7d7d", "hospital": "#005eb8"}
 FRESH_LABELS = {"fresh": "Up to date", "stale": "Out of date", "never": "Never reported", "hospital": "Hospital"}
 WAITING_FILL = "#b4a7d6"
@@ -72,13 +78,12 @@ def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
         if colour == "shortfall":
             area_colours[name] = fill
         areas.append({"name": name, "capacity": round(capacity, 1), "waiting": waiting, "shown": shown, "band": label})
-    thresholds = ctx.state.settings.capacity_stale_hours
     points: list[maps.MapPoint] = []
     providers = []
     for s, area in zip(services, where, strict=True):
         if s.latitude is None or s.longitude is None:
             continue
-        state = "never" if s.as_of is None else "stale" if s.stale(ctx.now, thresholds) else "fresh"
+        state = "never" if s.as_of is None else "stale" if ctx.stale(s) else "fresh"
         free = sum(capacity_in_people(s.free).values()) if s.accepting else 0.0
         key = state if colour == "freshness" else ("free" if free > 0 else "full")
         points.append(
@@ -87,19 +92,19 @@ def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
         providers.append(
             {"name": s.name, "area": area or "outside", "freshness": FRESH_LABELS[state], "free": round(free, 1)}
         )
-    for org in orgs.values():
-        if org.type in HOSPITAL_TYPES:
-            for site in org.sites:
-                if site.latitude is not None and site.longitude is not None:
-                    points.append(
-                        maps.MapPoint(
-                            label=site.name,
-                            longitude=site.longitude,
-                            latitude=site.latitude,
-                            kind="hospital",
-                            colour_key="hospital",
-                        )
-                    )
+    hospitals = [o for o in orgs.values() if o.type in HOSPITAL_TYPES]
+    sites = ctx.session.scalars(select(Site).where(Site.organisation_id.in_([o.id for o in hospitals]))).all()
+    for site in sites:
+        if site.latitude is not None and site.longitude is not None:
+            points.append(
+                maps.MapPoint(
+                    label=site.name,
+                    longitude=site.longitude,
+                    latitude=site.latitude,
+                    kind="hospital",
+                    colour_key="hospital",
+                )
+            )
     point_colours = {**FRESH, "free": "#007f3b", "full": "#d5281b"}
     svg = maps.render(
         title=f"Trafford: localities by {'shortfall' if colour == 'shortfall' else 'area'}, providers by {colour}",
