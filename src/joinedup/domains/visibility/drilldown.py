@@ -10,7 +10,8 @@ confirms it exists.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError, invalid, not_found
 from joinedup.core.permissions import Permission
 from joinedup.core.state import AppState
+from joinedup.db.tenancy import Scope
 from joinedup.domains.organisations.models import Organisation, OrganisationType, Place
 from joinedup.domains.visibility import discharge_figures, figures, maps
 from joinedup.domains.visibility.charts import Chart
@@ -130,12 +132,24 @@ class Ctx:
         return s.as_of is None or self.now - s.as_of > limits.get(s.kind, limits["care_home"])
 
     def trusts_with_series(self, org_ids: Iterable[str]) -> list[str]:
-        """Which of these organisations have imported series: a handful, whatever the level's size."""
+        """Which of these organisations have imported series: a handful, whatever the level's size.
+        Read in a system scope, then cut to what the caller may see."""
         held = self.__dict__.get("_held")
         if held is None:
-            held = self.__dict__["_held"] = set(self.session.scalars(select(TrustDaily.organisation_id).distinct()))
-        wanted = set(org_ids)
+            with self.state.session_factory() as session:
+                session.info["scope"] = Scope.system("visibility: trusts with published series")
+                held = self.__dict__["_held"] = set(session.scalars(select(TrustDaily.organisation_id).distinct()))
+        wanted = set(org_ids) & self.actor.visible_organisation_ids
         return sorted(i for i in held if i is not None and i in wanted)
+
+    @contextmanager
+    def narrowed(self, org_ids: Iterable[str]) -> Iterator[Session]:
+        """A session that sees only these of the caller's organisations: the same rule, a far
+        smaller tenancy filter for queries that concern a handful of trusts."""
+        scope = Scope.of(frozenset(org_ids) & self.actor.visible_organisation_ids, purpose="visibility narrowed")
+        with self.state.session_factory() as session:
+            session.info["scope"] = scope
+            yield session
 
 
 def _age(as_of: datetime | None, now: datetime) -> str:
@@ -284,11 +298,10 @@ def _series_freshness(ctx: Ctx, orgs: dict[str, Org]) -> list[tuple[str, date]]:
     trusts = ctx.trusts_with_series(orgs)
     if not trusts:
         return []
-    rows = ctx.session.execute(
-        select(TrustDaily.organisation_id, func.max(TrustDaily.day))
-        .where(TrustDaily.organisation_id.in_(trusts))
-        .group_by(TrustDaily.organisation_id)
-    ).all()
+    with ctx.narrowed(trusts) as session:
+        rows = session.execute(
+            select(TrustDaily.organisation_id, func.max(TrustDaily.day)).group_by(TrustDaily.organisation_id)
+        ).all()
     return [(org_id, day) for org_id, day in rows if org_id in orgs]
 
 
@@ -296,23 +309,20 @@ def _free_then(
     ctx: Ctx, *, place_id: str | None = None, organisation_id: str | None = None
 ) -> dict[str, dict[str, float]]:
     today = ctx.now.date()
+    days = {today - timedelta(days=n): label for label, n in CHANGE_DAYS.items()}
+    stmt = (
+        select(CapacitySnapshot.day, CapacitySnapshot.care_type, func.sum(CapacitySnapshot.free))
+        .where(CapacitySnapshot.system_id == ctx.actor.system_id, CapacitySnapshot.day.in_(list(days)))
+        .group_by(CapacitySnapshot.day, CapacitySnapshot.care_type)
+    )
+    if place_id is not None:
+        stmt = stmt.where(CapacitySnapshot.place_id == place_id)
+    if organisation_id is not None:
+        stmt = stmt.where(CapacitySnapshot.organisation_id == organisation_id)
     out: dict[str, dict[str, float]] = {}
-    for label, days in CHANGE_DAYS.items():
-        stmt = (
-            select(CapacitySnapshot.care_type, func.sum(CapacitySnapshot.free))
-            .where(
-                CapacitySnapshot.system_id == ctx.actor.system_id, CapacitySnapshot.day == today - timedelta(days=days)
-            )
-            .group_by(CapacitySnapshot.care_type)
-        )
-        if place_id is not None:
-            stmt = stmt.where(CapacitySnapshot.place_id == place_id)
-        if organisation_id is not None:
-            stmt = stmt.where(CapacitySnapshot.organisation_id == organisation_id)
-        values = {k: float(v or 0) for k, v in ctx.session.execute(stmt).all()}
-        if values:
-            out[label] = values
-    return out
+    for day, care_type, free in ctx.session.execute(stmt).all():
+        out.setdefault(days[day], {})[care_type] = float(free or 0)
+    return {label: out[label] for label in CHANGE_DAYS if label in out}
 
 
 def series(
@@ -345,7 +355,16 @@ def trend_charts(
     ctx: Ctx, org_ids: Iterable[str], *, start: date | None = None, end: date | None = None, target: float | None = None
 ) -> list[Chart]:
     ids = ctx.trusts_with_series(org_ids)
-    covered = coverage(ctx.session, ids) if ids else None
+    if not ids:
+        return []
+    with ctx.narrowed(ids) as session:
+        return _trend_charts(session, ids, start=start, end=end, target=target)
+
+
+def _trend_charts(
+    session: Session, ids: list[str], *, start: date | None, end: date | None, target: float | None
+) -> list[Chart]:
+    covered = coverage(session, ids)
     if covered is None:
         return []
     first, last = covered
@@ -360,7 +379,7 @@ def trend_charts(
     start = start or max(first, end - timedelta(days=TREND_DAYS - 1))
     charts = []
     for measure, (title, unit, direction) in MEASURES.items():
-        points = series(ctx.session, ids, measure, start, end)
+        points = series(session, ids, measure, start, end)
         if len(points) < 2:
             continue
         charts.append(
@@ -382,7 +401,9 @@ def trend_charts(
 def _common(
     level: Level, ctx: Ctx, summaries: list[Summary], org_ids: frozenset[str], change: bool = True, **then: Any
 ) -> None:
-    summary = discharge_figures.source().summary(ctx.session, organisation_ids=org_ids)
+    summary = discharge_figures.source().summary(
+        ctx.session, organisation_ids=org_ids & ctx.actor.visible_organisation_ids
+    )
     free = figures.totals(summaries)
     level.shortfall = shortfall(free, summary.demand, free_then=_free_then(ctx, **then) if change else None)
     level.source = summary.source

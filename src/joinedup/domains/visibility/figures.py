@@ -105,11 +105,12 @@ class Summary:
     # care type (or ALL) -> service kind -> sorted as_of of the services offering it
     stamps: dict[str, dict[str, list[datetime]]] = field(default_factory=dict)
     never: dict[str, int] = field(default_factory=dict)  # care type (or ALL) -> services never reported
+    offered: dict[str, int] = field(default_factory=dict)  # care type (or ALL) -> services offering it
     newest: datetime | None = None
     oldest: datetime | None = None
 
     def offering(self, care_type: str) -> int:
-        return sum(len(v) for v in self.stamps.get(care_type, {}).values()) + self.never.get(care_type, 0)
+        return self.offered.get(care_type, 0)
 
     def stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:
         count = self.never.get(care_type, 0)
@@ -132,6 +133,7 @@ def summarise(services: Iterable[ServiceFigures]) -> list[Summary]:
                 summary.free[k] += v
         types = [t for t in CARE_TYPES if s.free.get(t, 0) > 0 or t in KIND_TYPES.get(s.kind, ())]
         for care_type in (ALL, *types):
+            summary.offered[care_type] = summary.offered.get(care_type, 0) + 1
             if s.as_of is None:
                 summary.never[care_type] = summary.never.get(care_type, 0) + 1
             else:
@@ -154,28 +156,52 @@ class FigureCache:
         self._dirty: set[str] = set()
         self._loaded_at = 0.0
         self._version = 0
+        self._refreshing = False
+        self._touched: set[str] = set()
         self._summaries: tuple[int, list[Summary]] = (-1, [])
 
     def invalidate(self, event: Event) -> None:
         if event.topic.startswith("capacity.") and event.organisation_id:
             with self._lock:
                 self._dirty.add(event.organisation_id)
+                self._touched.add(event.organisation_id)
 
     def _read(self, organisation_ids: Iterable[str] | None) -> list[ServiceFigures]:
         with self._factory() as session:
             session.info["scope"] = Scope.system("visibility figures")
             return read_services(session, organisation_ids)
 
+    def _reload(self) -> None:
+        with self._lock:
+            self._touched = set()
+        fresh = {s.service_id: s for s in self._read(None)}
+        with self._lock:
+            self._services, self._loaded_at = fresh, time.monotonic()
+            self._version += 1
+            self._refreshing = False
+            # Changes relayed while the re-read ran may be missing from it: read them again.
+            self._dirty |= self._touched
+
+    def _reload_in_background(self) -> None:
+        try:
+            self._reload()
+        finally:
+            self._refreshing = False
+
     def services(self) -> list[ServiceFigures]:
         with self._lock:
-            expired = time.monotonic() - self._loaded_at > CACHE_SECONDS
+            empty = self._loaded_at == 0.0
+            expired = not empty and time.monotonic() - self._loaded_at > CACHE_SECONDS and not self._refreshing
+            if expired:
+                self._refreshing = True
             dirty, self._dirty = set(self._dirty), set()
-        if expired:
-            fresh = {s.service_id: s for s in self._read(None)}
-            with self._lock:
-                self._services, self._loaded_at = fresh, time.monotonic()
-                self._version += 1
-        elif dirty:
+        if empty:
+            self._reload()
+        elif expired:
+            # Pages keep answering from the figures held while a full re-read (the backstop for
+            # writes relayed by other processes) runs beside them.
+            threading.Thread(target=self._reload_in_background, daemon=True, name="visibility-figures").start()
+        if dirty and not empty:
             updated = self._read(dirty)
             with self._lock:
                 self._services = {k: v for k, v in self._services.items() if v.organisation_id not in dirty}
