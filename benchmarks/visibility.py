@@ -261,9 +261,11 @@ def build(url: str, snapshot_days: int, rng: random.Random) -> dict[str, Any]:
     with engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO visibility_capacity_snapshots (organisation_id, system_id, place_id, day, care_type, free, services) "
+                "INSERT INTO visibility_capacity_snapshots "
+                "(organisation_id, system_id, place_id, day, care_type, free, services) "
                 "SELECT o.id, o.system_id, o.place_id, d::date, t, floor(random() * 20), 10 "
-                "FROM organisations o CROSS JOIN generate_series(CAST(:start AS date), CAST(:end AS date) - 1, interval '1 day') d "
+                "FROM organisations o "
+                "CROSS JOIN generate_series(CAST(:start AS date), CAST(:end AS date) - 1, interval '1 day') d "
                 "CROSS JOIN unnest(ARRAY['homecare','reablement','bedded_rehab','residential','nursing']) t "
                 "WHERE o.type = 'care_home_provider'"
             ),
@@ -409,6 +411,9 @@ def main() -> None:
         "pg_provider_page_cold_ms": round(provider_cold, 1),
         "pg_provider_page_p95_ms": round(p95(provider), 1),
         "pg_care_home_page_p95_ms": round(p95(care_home), 1),
+        "pg_system_page_median_ms": round(statistics.median(system), 1),
+        "pg_provider_page_median_ms": round(statistics.median(provider), 1),
+        "baseline_health_median_ms": round(statistics.median(baseline), 1),
         "event_delay_p95_ms": round(p95(delays), 1) if delays else None,
         "events_received": len(delays),
         "events_sent": events,

@@ -398,12 +398,20 @@ def _trend_charts(
     return charts
 
 
+def _discharge_summary(ctx: Ctx, org_ids: frozenset[str]) -> DischargeSummary:
+    source = discharge_figures.source()
+    if type(source) is discharge_figures.TrustSeriesFigures:
+        # The published series concern a few trusts: read them through a session narrowed to those.
+        trusts = frozenset(ctx.trusts_with_series(org_ids))
+        with ctx.narrowed(trusts) as session:
+            return source.summary(session, organisation_ids=trusts)
+    return source.summary(ctx.session, organisation_ids=org_ids)
+
+
 def _common(
     level: Level, ctx: Ctx, summaries: list[Summary], org_ids: frozenset[str], change: bool = True, **then: Any
 ) -> None:
-    summary = discharge_figures.source().summary(
-        ctx.session, organisation_ids=org_ids & ctx.actor.visible_organisation_ids
-    )
+    summary = _discharge_summary(ctx, org_ids & ctx.actor.visible_organisation_ids)
     free = figures.totals(summaries)
     level.shortfall = shortfall(free, summary.demand, free_then=_free_then(ctx, **then) if change else None)
     level.source = summary.source

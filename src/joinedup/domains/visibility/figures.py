@@ -106,6 +106,7 @@ class Summary:
     stamps: dict[str, dict[str, list[datetime]]] = field(default_factory=dict)
     never: dict[str, int] = field(default_factory=dict)  # care type (or ALL) -> services never reported
     offered: dict[str, int] = field(default_factory=dict)  # care type (or ALL) -> services offering it
+    _stale: dict[tuple[Any, ...], int] = field(default_factory=dict, repr=False, compare=False)
     newest: datetime | None = None
     oldest: datetime | None = None
 
@@ -113,6 +114,16 @@ class Summary:
         return self.offered.get(care_type, 0)
 
     def stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:
+        # Counted once a minute per summary: pages are drawn many times between changes.
+        key = (care_type, now.replace(second=0, microsecond=0), tuple(sorted(limits.items())))
+        held = self._stale.get(key)
+        if held is None:
+            if len(self._stale) > 64:
+                self._stale.clear()
+            held = self._stale[key] = self._count_stale(care_type, now.replace(second=0, microsecond=0), limits)
+        return held
+
+    def _count_stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:
         count = self.never.get(care_type, 0)
         for kind, stamps in self.stamps.get(care_type, {}).items():
             cutoff = now - limits.get(kind, limits["care_home"])
