@@ -22,6 +22,8 @@ Viewer = Annotated[Principal, Depends(permissions.can_view)]
 Saver = Annotated[Principal, Depends(permissions.can_save_views)]
 Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 HTML_ROWS = 100
+# Events that change the figures on these pages; the discharge package adds its referral topics here.
+LIVE_TOPICS = ("capacity.updated",)
 
 
 def _render(request: Request, actor: Principal, level: drilldown.Level, params: dict[str, str]) -> Response:
@@ -37,6 +39,7 @@ def _render(request: Request, actor: Principal, level: drilldown.Level, params: 
             "lv": level,
             "exports": exports,
             "html_rows": HTML_ROWS,
+            "live_topics": " ".join(LIVE_TOPICS),
             "updated": utcnow().strftime("%H:%M:%S"),
             "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         },
