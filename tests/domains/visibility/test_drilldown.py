@@ -81,6 +81,10 @@ def test_date_ranges_outside_the_data_are_refused_with_the_range(client_as, trus
     assert ok.status_code == 200
     chart = next(c for c in ok.json()["charts"] if c["key"] == "not-meeting-criteria")
     assert len(chart["points"]) == 91 and chart["points"][0]["day"] == "2024-01-01"
+    assured = dan.get(f"/api/v1/visibility/organisations/{trust}", params={"to": "2025-02-28", "target": 10}).json()
+    chart = next(c for c in assured["charts"] if c["key"] == "not-meeting-criteria")
+    # Hundreds of patients wait every day: a target of 10 is below the lower limit, always missed.
+    assert chart["target"] == 10 and chart["assurance"] == "consistent_fail"
     r = dan.get(f"/api/v1/visibility/organisations/{trust}", params={"from": "2019-01-01"})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "from"

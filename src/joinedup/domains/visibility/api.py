@@ -22,6 +22,10 @@ Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x
 OptionalKey = Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 From = Annotated[date | None, Query(alias="from", description="First day of the trend (within the data)")]
 To = Annotated[date | None, Query(alias="to", description="Last day of the trend (within the data)")]
+Target = Annotated[
+    float | None,
+    Query(ge=0, le=100_000, description="Target for patients no longer meeting the criteria to reside (assurance)"),
+]
 TableName = Annotated[str, Query(min_length=1, max_length=40, pattern=r"^[a-z_]+$", description="e.g. shortfall")]
 LevelName = Literal["system", "place", "neighbourhood", "organisation", "ward", "patients"]
 CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -59,9 +63,11 @@ def organisation(
     organisation_id: Key,
     start: From = None,
     end: To = None,
+    target: Target = None,
 ) -> LevelOut:
     """A provider or hospital trust: its services, hospitals and wards, and its trends."""
-    return LevelOut.of(drilldown.organisation_level(_ctx(session, actor, state), organisation_id, start=start, end=end))
+    ctx = _ctx(session, actor, state)
+    return LevelOut.of(drilldown.organisation_level(ctx, organisation_id, start=start, end=end, target=target))
 
 
 @router.get("/organisations/{organisation_id}/wards/{ward_id}", response_model=LevelOut)

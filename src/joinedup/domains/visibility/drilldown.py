@@ -516,7 +516,14 @@ def _organisation(ctx: Ctx, organisation_id: str) -> Organisation:
     return org
 
 
-def organisation_level(ctx: Ctx, organisation_id: str, *, start: date | None = None, end: date | None = None) -> Level:
+def organisation_level(
+    ctx: Ctx,
+    organisation_id: str,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    target: float | None = None,
+) -> Level:
     org = _organisation(ctx, organisation_id)
     services = [s for s in ctx.services() if s.organisation_id == org.id]
     crumbs = _crumbs()
@@ -562,7 +569,7 @@ def organisation_level(ctx: Ctx, organisation_id: str, *, start: date | None = N
                 [[w.name, w.site, w.patients_waiting, _r(w.longest_wait_days)] for w in wards],
             )
         )
-        level.charts = trend_charts(ctx, [org.id], start=start, end=end)
+        level.charts = trend_charts(ctx, [org.id], start=start, end=end, target=target)
     return level
 
 

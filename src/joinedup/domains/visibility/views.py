@@ -78,8 +78,10 @@ def organisation(
     organisation_id: Key,
     start: Annotated[date | None, Query(alias="from")] = None,
     end: Annotated[date | None, Query(alias="to")] = None,
+    target: Annotated[float | None, Query(ge=0, le=100_000)] = None,
 ) -> Response:
-    level = drilldown.organisation_level(_ctx(session, actor, state), organisation_id, start=start, end=end)
+    ctx = _ctx(session, actor, state)
+    level = drilldown.organisation_level(ctx, organisation_id, start=start, end=end, target=target)
     params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v is not None}
     return _render(request, actor, level, params)
 
