@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.config import Settings
+from joinedup.config import Settings, get_settings
 from joinedup.db import migrate
 from joinedup.db.models import metadata
 from joinedup.db.session import make_engine, make_session_factory
@@ -40,6 +40,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and os.environ.get("JOINEDUP_NO_SKIPS") == "1" and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in a run that allows no skips: {report.longrepr}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings_cache() -> Iterator[None]:
+    """Commands read settings through a cached get_settings(); no test may see another's."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ ROSTERS = {PM, COM, ADM, MACHINE}
 DISCHARGE_HUB = {DC, ADM}
 DISCHARGE_PROVIDER = {PM, ADM}
 DISCHARGE_REPORT = {DC, COM, ADM}
+VISIBILITY = {DC, PM, CL, COM, INS, ADM}
+VISIBILITY_PATIENTS = {DC, CL, ADM}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -105,6 +107,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/discharge/reports/bed-days"): DISCHARGE_REPORT,
     ("GET", "/api/v1/discharge/reports/daily"): DISCHARGE_REPORT,
     ("GET", "/api/v1/discharge/reports/delay-reasons"): DISCHARGE_REPORT,
+    ("GET", "/api/v1/visibility/system"): VISIBILITY,
+    ("GET", "/api/v1/visibility/places/{place_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/places/{place_id}/neighbourhoods/{neighbourhood}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}/wards/{ward_id}"): VISIBILITY,
+    ("GET", "/api/v1/visibility/organisations/{organisation_id}/wards/{ward_id}/patients"): VISIBILITY_PATIENTS,
+    ("GET", "/api/v1/visibility/export.csv"): VISIBILITY,
+    ("GET", "/api/v1/visibility/views"): VISIBILITY,
+    ("POST", "/api/v1/visibility/views"): VISIBILITY,
+    ("DELETE", "/api/v1/visibility/views/{view_id}"): VISIBILITY,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -140,6 +152,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/discharge/incoming"): DISCHARGE_PROVIDER,
     ("GET", "/discharge/incoming/{referral_id}"): DISCHARGE_PROVIDER,
     ("POST", "/discharge/incoming/{referral_id}/{action}"): DISCHARGE_PROVIDER,
+    ("GET", "/visibility"): VISIBILITY,
+    ("GET", "/visibility/places/{place_id}"): VISIBILITY,
+    ("GET", "/visibility/places/{place_id}/neighbourhoods/{neighbourhood}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}/wards/{ward_id}"): VISIBILITY,
+    ("GET", "/visibility/organisations/{organisation_id}/wards/{ward_id}/patients"): VISIBILITY_PATIENTS,
+    ("GET", "/visibility/map"): VISIBILITY,
+    ("GET", "/visibility/views"): VISIBILITY,
+    ("POST", "/visibility/views"): VISIBILITY,
+    ("POST", "/visibility/views/{view_id}/delete"): VISIBILITY,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -223,6 +245,10 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{referral_id}", "no-such-referral")
         .replace("{delay_id}", "no-such-delay")
         .replace("{action}", "accept")
+        .replace("{place_id}", world.place_id)
+        .replace("{neighbourhood}", "North")
+        .replace("{ward_id}", "no-such-ward")
+        .replace("{view_id}", "no-such-view")
     )
 
 

@@ -35,6 +35,8 @@ from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
+from joinedup.domains.visibility import api as visibility_api
+from joinedup.domains.visibility import views as visibility_views
 from joinedup.logs import configure_logging, get_logger
 from joinedup.web import views as web_views
 from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
@@ -159,12 +161,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(capacity_api.router, prefix=API_PREFIX)
     app.include_router(homecare_api.router, prefix=API_PREFIX)
     app.include_router(discharge_api.router, prefix=API_PREFIX)
+    app.include_router(visibility_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)
     app.include_router(discharge_views.router)
     app.include_router(capacity_fhir.router)
+    app.include_router(visibility_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     missing = unruled_routes(app)

@@ -48,6 +48,8 @@ class Permission(StrEnum):
     DISCHARGE_COORDINATE = "discharge:coordinate"  # a hospital's patients, assessments, referrals, delays
     DISCHARGE_RESPOND = "discharge:respond"  # a provider's incoming referrals: open, ask, offer, decline
     DISCHARGE_REPORT = "discharge:report"  # bed days lost and the sitrep counts
+    VISIBILITY_READ = "visibility:read"  # the system picture: drill-down counts, trends, maps, exports
+    VISIBILITY_PATIENTS = "visibility:patients"  # patient level, only within one's own organisation
 
 
 _P = Permission
@@ -73,6 +75,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN, _P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.ROSTERS_RUN}
     ),
 }
+
+
+# System visibility: counts for every staff role that plans or places care; patient level only for
+# the roles that care for the patient (checked again against their own organisation).
+for _role in (Role.DISCHARGE_COORDINATOR, Role.PROVIDER_MANAGER, Role.CLINICIAN, Role.COMMISSIONER, Role.INSPECTOR):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_P.VISIBILITY_READ}
+for _role in (Role.DISCHARGE_COORDINATOR, Role.CLINICIAN):
+    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_P.VISIBILITY_PATIENTS}
 
 
 def role_allows(role: Role, permission: Permission) -> bool:

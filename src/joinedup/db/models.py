@@ -18,6 +18,7 @@ from joinedup.domains.discharge.models import (
 )
 from joinedup.domains.homecare.models import RosterJob
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
+from joinedup.domains.visibility.models import CapacitySnapshot, SavedView, TrustDaily, TrustDelayMonthly
 
 metadata = Base.metadata
 
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "CapacityCurrent",
     "CapacityService",
+    "CapacitySnapshot",
     "CapacityUpdateRow",
     "CareSystem",
     "DischargeAssessment",
@@ -42,7 +44,10 @@ __all__ = [
     "OutboxEvent",
     "Place",
     "RosterJob",
+    "SavedView",
     "Site",
+    "TrustDaily",
+    "TrustDelayMonthly",
     "User",
     "WebSession",
     "metadata",

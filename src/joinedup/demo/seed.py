@@ -110,13 +110,22 @@ def seed_trafford(session: Session) -> dict[str, int]:
     synthetic = _seed_synthetic_providers(session, system_id=sid, place_id=pid)
     capacity = seed_capacity(session)
     discharge = seed_discharge(session)
-    return {
+    counts = {
         "care_homes": care_homes,
         "gp_practices": gps,
         "synthetic_providers": synthetic,
         "capacity_services": capacity,
         "discharge_patients": discharge,
     }
+    counts["trust_history_days"] = seed_visibility_history(session)
+    return counts
+
+
+def seed_visibility_history(session: Session) -> int:
+    """Manchester University NHS FT's real discharge history (NHS England, OGL) for the trend pages."""
+    from joinedup.domains.visibility.demo import seed_visibility
+
+    return seed_visibility(session, DATA, TRUST_ODS)
 
 
 def seed_capacity(session: Session) -> int:

@@ -6,7 +6,9 @@
   var regions = document.querySelectorAll("[data-live-topic]");
   if (!regions.length || !window.EventSource) { return; }
   var topics = {};
-  regions.forEach(function (el) { topics[el.getAttribute("data-live-topic")] = true; });
+  // A region may name several topics, separated by spaces (e.g. capacity and referral events).
+  function topicsOf(el) { return el.getAttribute("data-live-topic").split(/\s+/).filter(Boolean); }
+  regions.forEach(function (el) { topicsOf(el).forEach(function (t) { topics[t] = true; }); });
   var query = Object.keys(topics).map(function (t) { return "topic=" + encodeURIComponent(t); }).join("&");
   var source = new EventSource("/api/v1/events?" + query);
   var pending = {};
@@ -29,7 +31,7 @@
   Object.keys(topics).forEach(function (topic) {
     source.addEventListener(topic, function () {
       regions.forEach(function (el) {
-        if (el.getAttribute("data-live-topic") !== topic || pending[el.id]) { return; }
+        if (topicsOf(el).indexOf(topic) < 0 || pending[el.id]) { return; }
         pending[el.id] = setTimeout(function () { delete pending[el.id]; refresh(el); }, 1000);
       });
     });

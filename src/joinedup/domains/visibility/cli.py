@@ -1,0 +1,65 @@
+"""`joinedup visibility import-history` (a trust's published discharge series) and
+`joinedup visibility snapshot` (today's capacity by type of care, for change over time)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from joinedup.config import get_settings
+from joinedup.db.session import make_engine, make_session_factory, scoped_session
+from joinedup.db.tenancy import Scope
+from joinedup.domains.visibility.importers import ImportProblem, import_trust_history
+
+app = typer.Typer(help="System visibility: real trust history and capacity snapshots.", no_args_is_help=True)
+console = Console()
+
+
+def default_data_dir() -> Path:
+    """JOINEDUP_ENGLAND_DATA, else `shared/data/england` beside the checkout or in /work/shared."""
+    if env := os.environ.get("JOINEDUP_ENGLAND_DATA"):
+        return Path(env)
+    here = Path.cwd().resolve()
+    for base in (here, *here.parents):
+        candidate = base / "shared" / "data" / "england"
+        if candidate.is_dir():
+            return candidate
+    return Path("/work/shared/data/england")
+
+
+@app.command("import-history")
+def import_history(
+    trust: Annotated[str, typer.Option("--trust", help="The trust's ODS code, e.g. R0A")],
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Folder with NHS England's files (default: shared/data/england)")
+    ] = None,
+) -> None:
+    """Load a trust's daily criteria-to-reside and discharge series and its monthly delay reasons."""
+    folder = data_dir or default_data_dir()
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    try:
+        with scoped_session(factory, Scope.system("cli visibility import")) as session:
+            result = import_trust_history(session, folder, trust)
+    except ImportProblem as exc:
+        console.print(f"[red]trust:[/red] {exc}" if "trust" in str(exc) else f"[red]data:[/red] {exc}")
+        raise typer.Exit(2) from None
+    linked = "linked to its organisation" if result.organisation_id else "not yet registered as an organisation"
+    console.print(
+        f"{result.trust_name} ({result.trust_code}): {result.days} days "
+        f"({result.first_day} to {result.last_day}) and {result.months} months of delay reasons; {linked}."
+    )
+
+
+@app.command("snapshot")
+def snapshot() -> None:
+    """Store today's free capacity by type of care for every organisation (run once a day)."""
+    from joinedup.domains.visibility.figures import snapshot_today
+
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    with scoped_session(factory, Scope.system("cli visibility snapshot")) as session:
+        rows = snapshot_today(session, settings=get_settings())
+    console.print(f"Stored {rows} snapshot rows.")

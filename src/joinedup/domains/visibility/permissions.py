@@ -1,0 +1,10 @@
+"""Who may see the system picture, and who may see patients in it."""
+
+from __future__ import annotations
+
+from joinedup.core.deps import require
+from joinedup.core.permissions import Permission
+
+can_view = require(Permission.VISIBILITY_READ)
+can_save_views = require(Permission.VISIBILITY_READ, write=True)
+can_view_patients = require(Permission.VISIBILITY_PATIENTS)
