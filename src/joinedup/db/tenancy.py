@@ -8,10 +8,10 @@ named system scope. A session with no scope refuses to query tenant rows: deny b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from sqlalchemy import String, event, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker, with_loader_criteria
 
 
@@ -54,12 +54,21 @@ def _tenant_models() -> list[Any]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)]
 
 
+@lru_cache(maxsize=256)
+def _joined(ids: tuple[str, ...]) -> str:
+    if any("," in i for i in ids):
+        raise ValueError("organisation ids never contain commas")
+    return ",".join(ids)
+
+
 def _member_of(column: Any, ids: list[str], postgres: bool) -> Any:
-    # PostgreSQL: one array parameter, so a commissioner seeing thousands of
-    # organisations sends one value, not thousands, and the plan is cached.
+    # PostgreSQL: one text parameter split by the server, so a commissioner seeing thousands of
+    # organisations sends one value, not thousands, and the plan is cached. (A text[] parameter
+    # costs the driver ~10 ms per query for 3,000 ids: it checks and quotes every element.)
     if postgres:
         # IN (SELECT unnest(...)) lets the planner hash the set: = ANY(array) scans it per row.
-        return column.in_(select(func.unnest(literal(ids, type_=ARRAY(String)))).scalar_subquery())
+        split = func.string_to_array(literal(_joined(tuple(ids)), type_=String), ",")
+        return column.in_(select(func.unnest(split)).scalar_subquery())
     return column.in_(ids)
 
 

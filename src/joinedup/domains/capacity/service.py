@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Select, String, and_, any_, literal, or_, select
+from sqlalchemy import Select, String, and_, any_, func, literal, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -325,7 +325,8 @@ def _one_of(session: Session, column: Any, values: set[str]) -> Any:
     """`column IN values`; on PostgreSQL one array parameter (an index scan with array keys)
     rather than a thousand bind parameters to send and plan."""
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(sorted(values), type_=ARRAY(String)))
+        # Identifiers never hold commas (schemas.Identifier): one text parameter split by the server.
+        return column == any_(func.string_to_array(literal(",".join(sorted(values)), type_=String), ","))
     return column.in_(values)
 
 
