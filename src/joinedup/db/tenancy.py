@@ -54,22 +54,32 @@ def _tenant_models() -> list[Any]:
     return [m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)]
 
 
-@lru_cache(maxsize=256)
-def _joined(ids: tuple[str, ...]) -> str:
-    if any("," in i for i in ids):
-        raise ValueError("organisation ids never contain commas")
-    return ",".join(ids)
-
-
 def _member_of(column: Any, ids: list[str], postgres: bool) -> Any:
     # PostgreSQL: one text parameter split by the server, so a commissioner seeing thousands of
     # organisations sends one value, not thousands, and the plan is cached. (A text[] parameter
     # costs the driver ~10 ms per query for 3,000 ids: it checks and quotes every element.)
     if postgres:
+        if any("," in i for i in ids):
+            raise ValueError("organisation ids never contain commas")
         # IN (SELECT unnest(...)) lets the planner hash the set: = ANY(array) scans it per row.
-        split = func.string_to_array(literal(_joined(tuple(ids)), type_=String), ",")
+        split = func.string_to_array(literal(",".join(ids), type_=String), ",")
         return column.in_(select(func.unnest(split)).scalar_subquery())
     return column.in_(ids)
+
+
+@lru_cache(maxsize=64)
+def _criteria(organisation_ids: frozenset[str], postgres: bool, models: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The loader criteria for one visible set, built once and reused by every query with that
+    set (a frozenset keeps its hash, so the lookup is cheap even for thousands of ids)."""
+    ids = sorted(organisation_ids)
+    # One plain criterion per tenant table: no lambda caching that could leak one
+    # caller's organisation set into another's query.
+    return tuple(
+        with_loader_criteria(
+            model, _member_of(getattr(model, model.__tenant_column__), ids, postgres), include_aliases=True
+        )
+        for model in models
+    )
 
 
 def install_tenancy(factory: sessionmaker[Session]) -> None:
@@ -82,18 +92,10 @@ def install_tenancy(factory: sessionmaker[Session]) -> None:
             raise TenancyError("query without a tenancy scope; set session.info['scope']")
         if scope.organisation_ids is None:
             return
-        ids = sorted(scope.organisation_ids)
         postgres = state.session.get_bind().dialect.name == "postgresql"
-        # One plain criterion per tenant table: no lambda caching that could leak one
-        # caller's organisation set into another's query.
-        state.statement = state.statement.options(
-            *(
-                with_loader_criteria(
-                    model, _member_of(getattr(model, model.__tenant_column__), ids, postgres), include_aliases=True
-                )
-                for model in _tenant_models()
-            )
-        )
+        # Keyed by the tenant models too, so a table mapped after the first query is never missed.
+        models = tuple(_tenant_models())
+        state.statement = state.statement.options(*_criteria(scope.organisation_ids, postgres, models))
 
 
 def current_scope(session: Session) -> Scope:
