@@ -144,6 +144,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
     ("POST", "/discharge/patients/{patient_id}/assessment"): DISCHARGE_HUB,
     ("POST", "/discharge/patients/{patient_id}/refer"): DISCHARGE_HUB,
+    ("POST", "/discharge/patients/{patient_id}/details"): DISCHARGE_HUB,
     ("POST", "/discharge/patients/{patient_id}/delays"): DISCHARGE_HUB,
     ("POST", "/discharge/patients/{patient_id}/delays/{delay_id}/end"): DISCHARGE_HUB,
     ("POST", "/discharge/patients/{patient_id}/discharge"): DISCHARGE_HUB,

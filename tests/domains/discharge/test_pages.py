@@ -69,3 +69,22 @@ def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
     ward = dan.get("/discharge")
     assert "Test Patient 3" in ward.text and "Oak House" in ward.text
     assert dan.get("/discharge/reports").status_code == 200
+
+
+def test_patient_becomes_ready_later_from_the_page(client_as: Any, dx: Discharge) -> None:
+    dan = client_as("dan_discharge")
+    token = _csrf(dan, "/discharge/patients/new")
+    body = {**patient_body(4), "discharge_ready_on": ""}
+    added = dan.post("/discharge/patients/new", data={**body, "csrf_token": token})
+    assert "Patient added" in added.text and "Not ready" in added.text
+    pid = str(added.url).rsplit("/", 1)[-1].split("?")[0]
+    url = f"/discharge/patients/{pid}/details"
+    future = dan.post(url, data={"csrf_token": token, "ward": "Ward 9", "discharge_ready_on": "2999-01-01"})
+    assert "cannot be in the future" in future.text and "Not ready" in future.text and "Ward 9" not in future.text
+    ready = today().isoformat()
+    saved = dan.post(url, data={"csrf_token": token, "ward": "Ward 9", "discharge_ready_on": ready, "pathway": "P3b"})
+    assert "Details saved" in saved.text and "Ward 9" in saved.text and "Not ready" not in saved.text
+    got = dan.get(f"/api/v1/discharge/patients/{pid}").json()
+    assert got["ward"] == "Ward 9" and got["discharge_ready_on"] == ready and got["pathway"] == "P3b"
+    # Another trust's coordinator, or a provider, cannot change it.
+    assert client_as("pam_provider").post(url, data={"csrf_token": token, "ward": "X"}).status_code in (403, 404)

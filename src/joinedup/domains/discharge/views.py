@@ -37,6 +37,7 @@ from joinedup.domains.discharge.schemas import (
     Nutrition,
     OfferIn,
     PatientIn,
+    PatientUpdate,
     Skin,
     uk_today,
 )
@@ -210,10 +211,25 @@ def patient_page(
             "done": done,
             "problem": problem,
             "today": uk_today(),
+            "pathways": PATHWAYS,
             **_common(),
         },
         actor=actor,
     )
+
+
+@router.post("/discharge/patients/{patient_id}/details", response_class=HTMLResponse)
+async def update_details(request: Request, actor: HubWriter, session: DbSession, patient_id: str) -> Response:
+    """Ward, discharge ready date and pathway change while the patient is in hospital: most
+    patients are admitted first and become ready for discharge later."""
+    form = await _form(request)
+    back = f"/discharge/patients/{patient_id}"
+
+    def run() -> None:
+        fields = {k: (form.get(k) or None) for k in ("ward", "discharge_ready_on", "pathway")}
+        service.update_patient(session, actor=actor, patient_id=patient_id, data=PatientUpdate.model_validate(fields))
+
+    return _attempt(run, back, "Details saved")
 
 
 @router.get("/discharge/patients/{patient_id}/assessment", response_class=HTMLResponse)
