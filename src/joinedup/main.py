@@ -30,6 +30,7 @@ from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.discharge import api as discharge_api
+from joinedup.domains.discharge import service as discharge_service
 from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
@@ -101,7 +102,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 except Exception as exc:
                     log.error("outbox_relay_failed", error_type=type(exc).__name__)
 
+        async def expire_offers() -> None:
+            # Offers past their hold are recorded as expired even if nobody touches the patient.
+            while True:
+                await asyncio.sleep(60)
+                try:
+                    await asyncio.to_thread(discharge_service.expire_due_offers, state.session_factory)
+                except Exception as exc:
+                    log.error("offer_expiry_failed", error_type=type(exc).__name__)
+
         task = asyncio.create_task(poll_outbox())
+        expiry = asyncio.create_task(expire_offers())
         runner.resume_unfinished()
         # Everything built at start-up (models, schemas, routes, templates) lives as long as the
         # process: moved out of the collector's sight, each collection walks only request garbage.
@@ -109,9 +120,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         runner.shutdown()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for background in (task, expiry):
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
         engine.dispose()
 
     app = FastAPI(

@@ -251,3 +251,25 @@ def test_referral_states_are_recorded_for_every_step(dx: Discharge) -> None:
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.record_id == rid).order_by(AuditEvent.id)).all()
     assert actions == ["discharge_referral.refer", "discharge_referral.open", "discharge_referral.decline"]
     assert ReferralState(_state(dx, rid)) is ReferralState.DECLINED
+
+
+def test_offers_past_their_hold_are_recorded_as_expired_without_anyone_acting(dx: Discharge) -> None:
+    first, second = _patient(dx, 1), _patient(dx, 2)
+    r1, r2 = _refer(dx, first, "oak")[0], _refer(dx, second, "elm")[0]
+    for rid in (r1, r2):
+        _as(dx, "pam_provider" if rid == r1 else "bob_provider", service.open_referral, referral_id=rid)
+    _as(dx, "pam_provider", service.offer, settings=dx.settings, referral_id=r1, data=OfferIn(start_date=today()))
+    _as(dx, "bob_provider", service.offer, settings=dx.settings, referral_id=r2, data=OfferIn(start_date=today()))
+    with dx.session() as s:
+        row = s.get(DischargeReferral, r1)
+        assert row is not None
+        row.offer_expires_at = utcnow() - timedelta(minutes=1)
+        s.commit()
+    assert service.expire_due_offers(dx.factory) == 1
+    assert _state(dx, r1) == "expired" and _state(dx, r2) == "offered"  # only the one past its hold
+    assert service.expire_due_offers(dx.factory) == 0  # nothing left to do, nothing done twice
+    with dx.session() as s:
+        topics = {e.topic for e in s.scalars(select(OutboxEvent).where(OutboxEvent.record_id == r1))}
+        audited = s.scalars(select(AuditEvent).where(AuditEvent.record_id == r1)).all()
+    assert "discharge.referral_expired" in topics
+    assert any(a.action == "discharge_referral.expire" and a.actor_type == "system" for a in audited)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.config import Settings
 from joinedup.core import audit, outbox
@@ -502,6 +502,31 @@ def _expire_due(session: Session, referrals: Sequence[DischargeReferral], now: d
         if r.state == S.OFFERED.value and r.offer_expires_at is not None and r.offer_expires_at <= now:
             _step(session, None, r, sm.Action.EXPIRE)
             r.closed_reason = "offer_expired"
+
+
+def expire_due_offers(factory: sessionmaker[Session], *, now: datetime | None = None) -> int:
+    """Record every offer whose hold has run out, one patient per transaction, so the hub's board,
+    the provider's list and the events say so without waiting for someone to act on the patient.
+    Run by the server every minute; returns how many offers expired."""
+    now = now or utcnow()
+    with factory() as session:
+        session.info["scope"] = Scope.system("discharge: find offers past their hold")
+        due = session.scalars(
+            select(DischargeReferral.patient_id)
+            .where(DischargeReferral.state == S.OFFERED.value, DischargeReferral.offer_expires_at <= now)
+            .distinct()
+        ).all()
+    expired = 0
+    for patient_id in due:
+        with factory() as session:
+            session.info["scope"] = Scope.system("discharge: expire offers past their hold")
+            lock_patient(session, patient_id)
+            siblings = _referrals_of(session, patient_id)
+            before = sum(1 for r in siblings if r.state == S.OFFERED.value)
+            _expire_due(session, siblings, now)
+            expired += before - sum(1 for r in siblings if r.state == S.OFFERED.value)
+            session.commit()
+    return expired
 
 
 def effective_state(referral: DischargeReferral, now: datetime) -> ReferralState:
