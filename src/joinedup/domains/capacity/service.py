@@ -231,14 +231,21 @@ def ingest_for(
             _fail(item, field_prefix, "as_of", "as_of is in the future (beyond the allowed clock skew)", "future")
 
     wanted = {i.update.provider_service_id for i in items}
-    services = {
-        s.provider_service_id: s
-        for s in session.scalars(
-            select(CapacityService).where(
-                CapacityService.organisation_id == org.id, CapacityService.provider_service_id.in_(wanted)
-            )
-        )
-    }
+    # One query: the services named, locked on PostgreSQL (the service row always exists, so two
+    # batches for one service queue here even before it has a current state), with that state.
+    stmt = (
+        select(CapacityService, CapacityCurrent)
+        .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
+        .where(CapacityService.organisation_id == org.id, CapacityService.provider_service_id.in_(wanted))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.order_by(CapacityService.id).with_for_update(of=CapacityService)
+    services: dict[str, CapacityService] = {}
+    currents: dict[str, CapacityCurrent] = {}
+    for svc, current in session.execute(stmt):
+        services[svc.provider_service_id] = svc
+        if current is not None:
+            currents[svc.id] = current
     for item in items:
         item.service = services.get(item.update.provider_service_id)
         if item.service is None:
@@ -297,7 +304,7 @@ def ingest_for(
         )
 
     to_store = [i for i in items if i.outcome == "pending"]
-    applied = _store(session, actor=actor, org=org, items=to_store, now=now)
+    applied = _store(session, actor=actor, org=org, items=to_store, now=now, currents=currents)
     return schemas.BatchResult.model_construct(
         accepted=len(to_store),
         applied=applied,
@@ -330,13 +337,6 @@ def _one_of(session: Session, column: Any, values: set[str]) -> Any:
     return column.in_(values)
 
 
-def _lock_current(session: Session, service_ids: set[str]) -> dict[str, CapacityCurrent]:
-    stmt = select(CapacityCurrent).where(CapacityCurrent.service_id.in_(service_ids))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.order_by(CapacityCurrent.service_id).with_for_update()
-    return {c.service_id: c for c in session.scalars(stmt)}
-
-
 def _home_areas(service: CapacityService) -> tuple[str | None, str | None]:
     """The service's postcode district and, where the postcode extract knows it, its LSOA."""
     point = lookup.locate(service.postcode) if service.postcode else None
@@ -362,13 +362,18 @@ def _retag(current: CapacityCurrent, service: CapacityService) -> None:
 
 
 def _store(
-    session: Session, *, actor: Principal | None, org: Organisation, items: Sequence[_Item], now: datetime
+    session: Session,
+    *,
+    actor: Principal | None,
+    org: Organisation,
+    items: Sequence[_Item],
+    now: datetime,
+    currents: dict[str, CapacityCurrent],
 ) -> int:
-    """History rows, audit rows and events go in as multi-row INSERTs; the current state of each
-    service touched is read once (locked on PostgreSQL) and written once."""
+    """History rows, audit rows and events go in as bulk appends; the current state of each
+    service touched (`currents`, read with its locked service row) is written once."""
     if not items:
         return 0
-    currents = _lock_current(session, {i.service.id for i in items if i.service is not None})
     channel = request_context().channel
     applied = 0
     rows: list[dict[str, Any]] = []
