@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Select, String, and_, any_, func, literal, or_, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -231,21 +232,7 @@ def ingest_for(
             _fail(item, field_prefix, "as_of", "as_of is in the future (beyond the allowed clock skew)", "future")
 
     wanted = {i.update.provider_service_id for i in items}
-    # One query: the services named, locked on PostgreSQL (the service row always exists, so two
-    # batches for one service queue here even before it has a current state), with that state.
-    stmt = (
-        select(CapacityService, CapacityCurrent)
-        .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
-        .where(CapacityService.organisation_id == org.id, CapacityService.provider_service_id.in_(wanted))
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.order_by(CapacityService.id).with_for_update(of=CapacityService)
-    services: dict[str, CapacityService] = {}
-    currents: dict[str, CapacityCurrent] = {}
-    for svc, current in session.execute(stmt):
-        services[svc.provider_service_id] = svc
-        if current is not None:
-            currents[svc.id] = current
+    services, currents = _lock_services(session, org.id, wanted)
     for item in items:
         item.service = services.get(item.update.provider_service_id)
         if item.service is None:
@@ -335,6 +322,46 @@ def _one_of(session: Session, column: Any, values: set[str]) -> Any:
         # Identifiers never hold commas (schemas.Identifier): one text parameter split by the server.
         return column == any_(func.string_to_array(literal(",".join(sorted(values)), type_=String), ","))
     return column.in_(values)
+
+
+def _lock_services(
+    session: Session, organisation_id: str, provider_service_ids: set[str]
+) -> tuple[dict[str, CapacityService], dict[str, CapacityCurrent]]:
+    """The services named, locked for the transaction, and then their current state.
+
+    The service row always exists, so batches for one service queue here even before it has a
+    state. The state is read after the lock, by its own statement, so it is the one the batch
+    before left behind (PostgreSQL: a fresh snapshot per statement; SQLite: the write lock is
+    taken first, by a no-op write, before anything is read)."""
+    named = and_(
+        CapacityService.organisation_id == organisation_id,
+        CapacityService.provider_service_id.in_(provider_service_ids),
+    )
+    stmt = select(CapacityService).where(named)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.order_by(CapacityService.id).with_for_update()
+    else:
+        session.execute(
+            sql_update(CapacityService)
+            .where(named)
+            .values(updated_at=CapacityService.updated_at)  # changes nothing, takes the lock
+            .execution_options(synchronize_session=False)
+        )
+    services = {s.provider_service_id: s for s in session.scalars(stmt)}
+    ids = [s.id for s in services.values()]
+    currents = (
+        {
+            c.service_id: c
+            for c in session.scalars(
+                select(CapacityCurrent)
+                .where(CapacityCurrent.service_id.in_(ids))
+                .execution_options(populate_existing=True)
+            )
+        }
+        if ids
+        else {}
+    )
+    return services, currents
 
 
 def _home_areas(service: CapacityService) -> tuple[str | None, str | None]:
