@@ -135,3 +135,24 @@ def test_stored_state_is_the_newest_whatever_the_arrival_order(world, session_fa
         newest = max(updates, key=lambda u: (u.as_of, u.update_id))
         assert current.sections["beds"]["update_id"] == newest.update_id
         assert current.sections["beds"]["value"] == [b.model_dump(mode="json") for b in newest.beds or []]
+
+
+@given(
+    seed=st.integers(0, 10**6),
+    physical=st.integers(0, 80),
+    occupied=st.one_of(st.none(), st.integers(0, 90)),
+    steps=st.integers(1, 30),
+)
+def test_the_demo_simulator_only_ever_reports_valid_beds(
+    seed: int, physical: int, occupied: int | None, steps: int
+) -> None:
+    """The demo keeps capacity moving for hours: every report it makes must meet the standard."""
+    import random
+
+    from joinedup.domains.capacity import demo
+
+    rng = random.Random(seed)
+    bed = demo._bed(rng, "respite", physical, occupied)
+    for _ in range(steps):
+        schemas.BedCount.model_validate(bed)
+        bed = demo._bed(rng, "respite", bed["physical"], max(0, bed["occupied"] + rng.choice([-1, 0, 1])))

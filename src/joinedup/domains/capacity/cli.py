@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from sqlalchemy import select
 
 from joinedup.capacity_client import CapacityClient, CapacityError
+from joinedup.logs import get_logger
 
 console = Console()
+log = get_logger(__name__)
 
 
 def push(
@@ -104,7 +107,12 @@ def simulate(
                 current = session.get(CapacityCurrent, svc.id)
                 as_of = now - timedelta(seconds=rng.randint(0, 120))
                 uid = f"sim-{svc.id[:8]}-{now.strftime('%Y%m%dT%H%M%S%f')}"
-                update = schemas.CapacityUpdate.model_validate(demo.next_update(rng, svc, current, as_of, uid))
+                try:
+                    update = schemas.CapacityUpdate.model_validate(demo.next_update(rng, svc, current, as_of, uid))
+                except ValidationError as exc:
+                    # One implausible draw must not stop the demo's capacity from moving.
+                    log.warning("simulated_update_skipped", service_id=svc.id, errors=exc.error_count())
+                    continue
                 org = session.get(Organisation, svc.organisation_id)
                 assert org is not None
                 service.ingest_for(session, actor=None, org=org, settings=settings, updates=[update], now=now)

@@ -28,7 +28,7 @@ WEEKDAYS = ALL_DAYS[:5]
 
 
 def _bed(rng: random.Random, bed_type: str, physical: int, occupied: int | None = None) -> dict[str, Any]:
-    staffed = physical - rng.choice([0, 0, 0, 1, 2])
+    staffed = max(0, physical - rng.choice([0, 0, 0, 1, 2]))  # a 1-bed respite unit may be unstaffed
     occupied = max(0, min(staffed, occupied if occupied is not None else staffed - rng.randint(0, 4)))
     vacant = staffed - occupied
     reserved = min(vacant, rng.choice([0, 0, 1]))
