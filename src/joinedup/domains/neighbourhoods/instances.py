@@ -18,7 +18,7 @@ from .travel import MatrixProvider, Point
 
 SHIFTS = {"early": (6 * 60 + 30, 14 * 60 + 30), "late": (15 * 60, 22 * 60 + 45)}
 SHIFT_OF_SLOT = {"morning": "early", "lunch": "early", "tea": "late", "bed": "late"}
-UTILISATION = 0.6  # care time a shift is staffed for; the rest is travel and slack
+UTILISATION = 0.7  # share of a slot's span a worker spends caring; the rest is travel and slack
 
 
 @dataclass(frozen=True)
@@ -30,16 +30,23 @@ class Worker:
 
 
 def staff_for(people: list[Person], homes: list[Point], prefix: str, rng: np.random.Generator) -> list[Worker]:
-    """A workforce sized to the care minutes of each shift, living at the given homes.
+    """A workforce sized to the busiest slot of each shift, living at the given homes.
 
-    Over a week each worker has two days off, staggered, so every day has the same
-    number of workers on duty: the headcount is 7/5 of the daily need.
+    Each slot's care minutes are spread over the span its visits can occupy, at
+    ``UTILISATION``. Over a week each worker has two days off, staggered, so every day has
+    about the same number on duty: the headcount is 7/5 of the daily need.
     """
     workers: list[Worker] = []
-    for shift, (start, end) in SHIFTS.items():
-        minutes = sum(v.duration * v.carers for p in people for v in p.visits if SHIFT_OF_SLOT[v.slot] == shift)
-        daily = max(1, math.ceil(minutes / ((end - start) * UTILISATION)))
-        headcount = math.ceil(daily * 7 / 5)
+    for shift in SHIFTS:
+        need = 1
+        for slot, spec in SLOTS.items():
+            visits = [v for p in people for v in p.visits if v.slot == slot and SHIFT_OF_SLOT[slot] == shift]
+            if not visits:
+                continue
+            span = max(v.latest + v.duration for v in visits) - min(v.earliest for v in visits)
+            span = max(span, spec.duration)
+            need = max(need, math.ceil(sum(v.duration * v.carers for v in visits) / (span * UTILISATION)))
+        headcount = math.ceil(need * 7 / 5)
         for i in range(headcount):
             home = homes[int(rng.integers(len(homes)))]
             first = (i * 7 // headcount) % 7
