@@ -34,6 +34,7 @@ SIGNED_IN_PEOPLE = STAFF | {CARER}
 CAPACITY_READ = {DC, PM, CL, COM, INS, ADM, MACHINE}
 CAPACITY_WRITE = {PM, ADM, MACHINE}
 ROSTERS = {PM, COM, ADM, MACHINE}
+NEIGHBOURHOODS = {COM, ADM}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -72,6 +73,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs/{job_id}"): ROSTERS,
+    ("POST", "/api/v1/neighbourhoods/studies"): NEIGHBOURHOODS,
+    ("GET", "/api/v1/neighbourhoods/studies/{study_id}"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/design"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/moves"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/runs"): NEIGHBOURHOODS,
+    ("GET", "/api/v1/neighbourhoods/studies/{study_id}/comparison.csv"): NEIGHBOURHOODS,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -92,6 +99,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/capacity/services/{service_id}/confirm"): CAPACITY_WRITE,
     ("GET", "/capacity/upload"): CAPACITY_WRITE,
     ("POST", "/capacity/upload"): CAPACITY_WRITE,
+    ("GET", "/neighbourhoods"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/generate"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/upload"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/print"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/design"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/move"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/run"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/map.svg"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/comparison.svg"): NEIGHBOURHOODS,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -168,6 +185,7 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{provider_service_id}", "no-such-service")
         .replace("{service_id}", "no-such-service")
         .replace("{job_id}", "no-such-job")
+        .replace("{study_id}", "no-such-study")
     )
 
 

@@ -45,6 +45,7 @@ class Permission(StrEnum):
     CAPACITY_WRITE = "capacity:write"  # services and capacity updates of one's own organisation
     CAPACITY_EXPORT = "capacity:export"  # the monthly Capacity Tracker return
     ROSTERS_RUN = "rosters:run"  # homecare rostering solves
+    NEIGHBOURHOODS_DESIGN = "neighbourhoods:design"  # neighbourhood design and scenario comparison
 
 
 _P = Permission
@@ -56,7 +57,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PROVIDER_MANAGER: frozenset(_READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN}),
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
     Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
-    Role.COMMISSIONER: frozenset(_READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN}),
+    Role.COMMISSIONER: frozenset(
+        _READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN, _P.NEIGHBOURHOODS_DESIGN}
+    ),
     Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),
     Role.CARER: frozenset({_P.HOME_VIEW}),

@@ -1,0 +1,107 @@
+"""JSON API: make a study (generate demand), design neighbourhoods, move an LSOA, run the scenarios."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from joinedup.core.auth.principal import Principal
+from joinedup.core.errors import PROBLEM_RESPONSES
+
+from . import permissions, studies
+from .report import to_csv
+from .scenarios import ScenarioSettings
+
+router = APIRouter(tags=["neighbourhoods"], responses=PROBLEM_RESPONSES)
+Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
+Reader = Annotated[Principal, Depends(permissions.can_read_studies)]
+StudyId = Annotated[str, Field(max_length=64)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StudyIn(_In):
+    localities: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=10)
+    recipients: int = Field(default=2000, ge=1, le=5000)
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+
+
+class DesignIn(_In):
+    target: float = Field(default=200, ge=5, le=5000)
+    measure: Literal["recipients", "care_hours"] = "recipients"
+    within_localities: bool = False
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+
+
+class MoveIn(_In):
+    lsoa: str = Field(max_length=12)
+    to: int = Field(ge=1, le=1000)
+
+
+class RunIn(_In):
+    providers: int = Field(default=20, ge=1, le=200)
+    seconds_per_100_visits: float = Field(default=0.6, ge=0.05, le=10)
+    days: int = Field(default=7, ge=1, le=7)
+    seed: int = Field(default=1, ge=0, le=2**31 - 1)
+
+
+def store(request: Request) -> studies.StudyStore:
+    found: studies.StudyStore = request.app.state.neighbourhood_studies
+    return found
+
+
+@router.post("/neighbourhoods/studies", status_code=status.HTTP_201_CREATED)
+def create_study(actor: Runner, body: StudyIn, request: Request, response: Response) -> dict[str, Any]:
+    """A study on synthetic demand (seeded) for the whole area or some localities."""
+    study = studies.new_generated(store(request), actor, body.localities, body.recipients, body.seed)
+    response.headers["Location"] = f"/api/v1/neighbourhoods/studies/{study.id}"
+    return studies.summary(study)
+
+
+@router.get("/neighbourhoods/studies/{study_id}")
+def get_study(actor: Reader, study_id: str, request: Request) -> dict[str, Any]:
+    return studies.summary(store(request).get(actor, study_id))
+
+
+@router.post("/neighbourhoods/studies/{study_id}/design")
+def design_study(actor: Runner, study_id: str, body: DesignIn, request: Request) -> dict[str, Any]:
+    study = store(request).get(actor, study_id)
+    studies.design(study, body.target, body.measure, body.within_localities, body.seed)
+    return studies.summary(study)
+
+
+@router.post("/neighbourhoods/studies/{study_id}/moves")
+def move_lsoa(actor: Runner, study_id: str, body: MoveIn, request: Request) -> dict[str, Any]:
+    """Move one LSOA to a touching neighbourhood; the answer shows the balance before and after."""
+    study = store(request).get(actor, study_id)
+    studies.move(study, body.lsoa, body.to)
+    return studies.summary(study)
+
+
+@router.post("/neighbourhoods/studies/{study_id}/runs", status_code=status.HTTP_202_ACCEPTED)
+def run_study(actor: Runner, study_id: str, body: RunIn, request: Request) -> dict[str, Any]:
+    """Roster the three scenarios in the background; poll the study until its status is done."""
+    study = store(request).get(actor, study_id)
+    settings = ScenarioSettings(
+        providers=body.providers, seconds_per_100_visits=body.seconds_per_100_visits, days=body.days, seed=body.seed
+    )
+    studies.start_run(study, settings)
+    return studies.summary(study)
+
+
+@router.get("/neighbourhoods/studies/{study_id}/comparison.csv", response_class=Response)
+def comparison_csv(actor: Reader, study_id: str, request: Request) -> Response:
+    study = store(request).get(actor, study_id)
+    if study.comparison is None:
+        from joinedup.core.errors import ProblemError
+
+        raise ProblemError(409, "no_run", "No comparison yet", "Run the scenarios first.")
+    return Response(
+        to_csv(study.comparison.table, study.design),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="neighbourhoods-{study.id[:8]}.csv"'},
+    )
