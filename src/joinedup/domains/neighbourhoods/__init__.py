@@ -7,7 +7,7 @@ Public API::
     demand = generate_demand(area, recipients=2000, seed=1)   # or load_demand_csv(text, area)
     travel = TravelModel.calibrated()                    # straight line x detour / speed, fitted to road times
     design = design_neighbourhoods(area, demand, target=200)
-    result = compare(area, demand, design, travel, ScenarioSettings())
+    result = pipeline.compare(area, demand, design, travel, ScenarioSettings())  # .table, .headline()
 """
 
 from .area import Area, Lsoa, load_area
