@@ -21,7 +21,7 @@ StudyId = Annotated[str, Field(max_length=64)]
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # a JSON false is not a seed of 0
 
 
 class StudyIn(_In):
