@@ -70,6 +70,10 @@ def _pool(
     return [r for r in out if r is not None]
 
 
+def _apply(fn: Callable[[T], R], task: T) -> R:
+    return fn(task)
+
+
 def _ray(fn: Callable[[T], R], tasks: Sequence[T], on_done: ProgressFn | None) -> list[R | BaseException]:
     try:
         import ray
@@ -77,8 +81,8 @@ def _ray(fn: Callable[[T], R], tasks: Sequence[T], on_done: ProgressFn | None) -
         raise RuntimeError('JOINEDUP_EXECUTOR=ray needs Ray: pip install "joinedup[ray]"') from exc
     if not ray.is_initialized():
         ray.init(address=os.environ.get("RAY_ADDRESS"), ignore_reinit_error=True, log_to_driver=False)
-    remote: Any = ray.remote(fn)
-    refs = [remote.remote(task) for task in tasks]
+    remote: Any = ray.remote(_apply)  # ray.remote refuses builtins, so tasks go through a plain function
+    refs = [remote.remote(fn, task) for task in tasks]
     index = {ref: i for i, ref in enumerate(refs)}
     out: list[R | BaseException | None] = [None] * len(tasks)
     pending = list(refs)
