@@ -90,3 +90,39 @@ def test_headline_names_the_figures_the_issue_asks_for(result: Comparison) -> No
         "runtime_s",
     ):
         assert headline[key] is not None
+
+
+def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) -> None:
+    table = result.table
+    for scenario in ("neighbourhood", "flexible"):
+        row = table[scenario]
+        assert row["runs_relieved_pct"] > 50
+        assert row["relief_share_pct"] > 0
+        assert row["usual_carer_share_pct"] >= 80
+        assert row["team_size"] >= 1
+
+
+def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
+    from joinedup.domains.neighbourhoods.instances import on_duty
+    from joinedup.domains.neighbourhoods.week import _reliefs, _solve
+
+    part = area.localities({"West"})
+    demand = generate_demand(part, 80, seed=3)
+    design = design_neighbourhoods(part, demand, 80)
+    task = next(
+        t
+        for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
+        if t.scenario == "neighbourhood"
+    )
+    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
+    reliefs = _reliefs(task, runs)
+    assert reliefs
+    workers = {w.id: w for w in task.workers}
+    booked: dict[str, set[int]] = {}
+    for main, relief in reliefs.items():
+        assert relief.carer not in runs  # a relief has no run of their own
+        assert workers[relief.carer].shift == workers[main].shift
+        for d in relief.days:
+            assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
+            assert d not in booked.setdefault(relief.carer, set())  # one run a day
+            booked[relief.carer].add(d)

@@ -81,6 +81,10 @@ class Comparison:
             "travel_cut_pct": _round(travel_cut_pct(t, "neighbourhood")),
             "travel_cut_pct_flexible": _round(travel_cut_pct(t, "flexible")),
             "usual_carer_share": round(t[best]["usual_carer_share_pct"] / 100, 4) if best in t else None,
+            "people_80pct_usual_share": round(t[best]["people_80pct_usual_pct"] / 100, 4) if best in t else None,
+            "usual_carer_share_neighbourhood": round(t["neighbourhood"]["usual_carer_share_pct"] / 100, 4)
+            if "neighbourhood" in t
+            else None,
             "familiar_carer_share": round(t[best]["familiar_carer_share_pct"] / 100, 4) if best in t else None,
             "usual_carer_share_framework": round(t["framework"]["usual_carer_share_pct"] / 100, 4)
             if "framework" in t

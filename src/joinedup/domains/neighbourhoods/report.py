@@ -23,9 +23,14 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("late_services_per_day", "Late visits a day", "{:.1f}"),
     ("unassigned_per_day", "Unassigned visits a day", "{:.1f}"),
     ("distinct_carers", "Distinct carers per person (week)", "{:.2f}"),
-    ("usual_carer_share_pct", "Visits by usual carers, %", "{:.1f}"),
+    ("team_size", "Named team per person (run carers and reliefs)", "{:.2f}"),
+    ("runs_relieved_pct", "Runs with a named relief for every day off, %", "{:.1f}"),
+    ("relief_share_pct", "Visits by a named relief, %", "{:.1f}"),
+    ("engine_share_pct", "Visits re-rostered on the day, %", "{:.1f}"),
+    ("usual_carer_share_pct", "Visits by usual carers (named team), %", "{:.1f}"),
     ("familiar_carer_share_pct", "Visits by a carer already known, %", "{:.1f}"),
     ("people_80pct_usual_pct", "People with 80%+ usual-carer visits, %", "{:.1f}"),
+    ("min_person_usual_pct", "Lowest person's usual-carer share, %", "{:.1f}"),
     ("violations", "Rule violations (checker)", "{:.0f}"),
 ]
 
@@ -41,7 +46,9 @@ def comparison(run: ScenarioRun) -> dict[str, dict[str, float]]:
         person_services: dict[str, int] = {}
         person_usual: dict[str, int] = {}
         person_carers: dict[str, int] = {}
+        person_team: dict[str, int] = {}
         for r in rows:
+            person_team.update(r.person_team)
             person_services.update(r.person_services)
             person_usual.update(r.person_usual)
             person_carers.update(r.person_carers)
@@ -58,9 +65,14 @@ def comparison(run: ScenarioRun) -> dict[str, dict[str, float]]:
             "late_services_per_day": sum(r.late_services for r in rows) / days,
             "unassigned_per_day": sum(r.unassigned for r in rows) / days,
             "distinct_carers": sum(person_carers.values()) / (len(person_carers) or 1),
+            "team_size": sum(person_team.values()) / (len(person_team) or 1),
+            "runs_relieved_pct": 100 * sum(r.runs_relieved for r in rows) / (sum(r.runs for r in rows) or 1),
+            "relief_share_pct": 100 * sum(r.relief_services for r in rows) / services,
+            "engine_share_pct": 100 * sum(r.engine_services for r in rows) / services,
             "usual_carer_share_pct": 100 * sum(r.usual_services for r in rows) / services,
             "familiar_carer_share_pct": 100 * sum(r.familiar_services for r in rows) / services,
             "people_80pct_usual_pct": 100 * sum(s >= 0.8 for s in shares) / (len(shares) or 1),
+            "min_person_usual_pct": 100 * min(shares, default=0.0),
             "violations": sum(r.violations for r in rows),
             "partial": float(bool(run.failures.get(scenario))),
         }
