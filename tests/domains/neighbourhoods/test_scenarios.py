@@ -86,6 +86,8 @@ def test_headline_names_the_figures_the_issue_asks_for(result: Comparison) -> No
         "travel_min_per_visit_framework",
         "travel_min_per_visit_neighbourhood",
         "travel_cut_pct",
+        "travel_min_per_visit_neighbourhood_flexible",
+        "travel_cut_pct_flexible",
         "usual_carer_share",
         "runtime_s",
     ):

@@ -75,7 +75,7 @@ class Comparison:
             "travel_min_per_visit_neighbourhood": round(t["neighbourhood"]["travel_min_per_visit"], 3)
             if "neighbourhood" in t
             else None,
-            "travel_min_per_visit_flexible": round(t["flexible"]["travel_min_per_visit"], 3)
+            "travel_min_per_visit_neighbourhood_flexible": round(t["flexible"]["travel_min_per_visit"], 3)
             if "flexible" in t
             else None,
             "travel_cut_pct": _round(travel_cut_pct(t, "neighbourhood")),
