@@ -8,6 +8,7 @@ from joinedup.core.outbox import OutboxEvent
 from joinedup.db.base import Base
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.homecare.models import RosterJob
+from joinedup.domains.neighbourhoods.models import NeighbourhoodRun, NeighbourhoodStudy
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
 
 metadata = Base.metadata
@@ -21,6 +22,8 @@ __all__ = [
     "CareSystem",
     "LoginThrottle",
     "Membership",
+    "NeighbourhoodRun",
+    "NeighbourhoodStudy",
     "OAuthClient",
     "Organisation",
     "OutboxEvent",

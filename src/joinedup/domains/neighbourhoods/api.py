@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from joinedup.core.auth.principal import Principal
-from joinedup.core.errors import PROBLEM_RESPONSES
+from joinedup.core.deps import DbSession
+from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError
 
 from . import permissions, studies
 from .report import to_csv
@@ -55,53 +56,54 @@ def store(request: Request) -> studies.StudyStore:
 
 
 @router.post("/neighbourhoods/studies", status_code=status.HTTP_201_CREATED)
-def create_study(actor: Runner, body: StudyIn, request: Request, response: Response) -> dict[str, Any]:
+def create_study(
+    actor: Runner, body: StudyIn, request: Request, response: Response, session: DbSession
+) -> dict[str, Any]:
     """A study on synthetic demand (seeded) for the whole area or some localities."""
-    study = studies.new_generated(store(request), actor, body.localities, body.recipients, body.seed)
+    study = studies.new_generated(session, actor, body.localities, body.recipients, body.seed)
     response.headers["Location"] = f"/api/v1/neighbourhoods/studies/{study.id}"
     return studies.summary(study)
 
 
 @router.get("/neighbourhoods/studies/{study_id}")
-def get_study(actor: Reader, study_id: str, request: Request) -> dict[str, Any]:
-    return studies.summary(store(request).get(actor, study_id))
+def get_study(actor: Reader, study_id: str, request: Request, session: DbSession) -> dict[str, Any]:
+    return studies.summary(store(request).get(session, actor, study_id))
 
 
 @router.post("/neighbourhoods/studies/{study_id}/design")
-def design_study(actor: Runner, study_id: str, body: DesignIn, request: Request) -> dict[str, Any]:
-    study = store(request).get(actor, study_id)
-    studies.design(study, body.target, body.measure, body.within_localities, body.seed)
+def design_study(actor: Runner, study_id: str, body: DesignIn, request: Request, session: DbSession) -> dict[str, Any]:
+    study = store(request).get(session, actor, study_id)
+    studies.design(session, actor, study, body.target, body.measure, body.within_localities, body.seed)
     return studies.summary(study)
 
 
 @router.post("/neighbourhoods/studies/{study_id}/moves")
-def move_lsoa(actor: Runner, study_id: str, body: MoveIn, request: Request) -> dict[str, Any]:
+def move_lsoa(actor: Runner, study_id: str, body: MoveIn, request: Request, session: DbSession) -> dict[str, Any]:
     """Move one LSOA to a touching neighbourhood; the answer shows the balance before and after."""
-    study = store(request).get(actor, study_id)
-    studies.move(study, body.lsoa, body.to)
+    study = store(request).get(session, actor, study_id)
+    studies.move(session, actor, study, body.lsoa, body.to)
     return studies.summary(study)
 
 
 @router.post("/neighbourhoods/studies/{study_id}/runs", status_code=status.HTTP_202_ACCEPTED)
-def run_study(actor: Runner, study_id: str, body: RunIn, request: Request) -> dict[str, Any]:
+def run_study(actor: Runner, study_id: str, body: RunIn, request: Request, session: DbSession) -> dict[str, Any]:
     """Roster the three scenarios in the background; poll the study until its status is done."""
-    study = store(request).get(actor, study_id)
+    study = store(request).get(session, actor, study_id)
     settings = ScenarioSettings(
         providers=body.providers, seconds_per_100_visits=body.seconds_per_100_visits, days=body.days, seed=body.seed
     )
-    studies.start_run(study, settings)
+    state = request.app.state.joinedup
+    studies.start_run(session, actor, study, settings, state.session_factory, state.bus)
     return studies.summary(study)
 
 
 @router.get("/neighbourhoods/studies/{study_id}/comparison.csv", response_class=Response)
-def comparison_csv(actor: Reader, study_id: str, request: Request) -> Response:
-    study = store(request).get(actor, study_id)
-    if study.comparison is None:
-        from joinedup.core.errors import ProblemError
-
+def comparison_csv(actor: Reader, study_id: str, request: Request, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
+    if study.table is None:
         raise ProblemError(409, "no_run", "No comparison yet", "Run the scenarios first.")
     return Response(
-        to_csv(study.comparison.table, study.design),
+        to_csv(study.table, study.design),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="neighbourhoods-{study.id[:8]}.csv"'},
     )

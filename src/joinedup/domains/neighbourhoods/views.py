@@ -6,9 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
-from joinedup.core import audit
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import ProblemError
@@ -54,15 +52,13 @@ def start(request: Request, actor: Runner) -> Response:
 
 
 @router.post("/neighbourhoods/generate")
-async def generate(request: Request, actor: Runner) -> Response:
+async def generate(request: Request, actor: Runner, session: DbSession) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
         recipients = int(_number(form, "recipients", 2000, 1, 5000))
         seed = int(_number(form, "seed", 1, 0, 2**31 - 1))
-        study = studies.new_generated(
-            store(request), actor, [str(v) for v in form.getlist("locality")], recipients, seed
-        )
+        study = studies.new_generated(session, actor, [str(v) for v in form.getlist("locality")], recipients, seed)
     except ProblemError as exc:
         return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
@@ -76,27 +72,12 @@ async def upload(request: Request, actor: Runner, session: DbSession) -> Respons
     raw = await file.read() if file is not None and not isinstance(file, str) else b""
     try:
         study = studies.new_uploaded(
-            store(request), actor, [str(v) for v in form.getlist("locality")], raw.decode("utf-8-sig", "replace")
+            session, actor, [str(v) for v in form.getlist("locality")], raw.decode("utf-8-sig", "replace")
         )
     except ProblemError as exc:
         lines = [f"{e.field.removeprefix('file.')}: {e.message}" for e in exc.errors] or [exc.detail or exc.title]
         return _start(request, actor, lines, 422)
-    _audit_upload(session, actor, study)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
-
-
-def _audit_upload(session: Session, actor: Principal, study: studies.Study) -> None:
-    # a council extract is person-level (ids, postcodes, packages): its upload is audited
-    audit.record(
-        session,
-        actor=actor,
-        action="neighbourhoods.demand_uploaded",
-        record_type="neighbourhood_study",
-        record_id=study.id,
-        record_organisation_id=actor.organisation_id,
-        personal_data=True,
-        detail={"recipients": len(study.demand.people), "visits": study.demand.visits},
-    )
 
 
 def _study_page(
@@ -107,7 +88,7 @@ def _study_page(
     status_code: int = 200,
     template: str = "neighbourhoods/study.jinja",
 ) -> Response:
-    table = study.comparison.table if study.comparison else None
+    table = study.table
     rows = []
     if table:
         rows = [(label, [fmt.format(table[s][key]) for s in table]) for key, label, fmt in COLUMNS]
@@ -122,7 +103,7 @@ def _study_page(
             "lsoas": sorted((c, lsoa.name) for c, lsoa in study.area.lsoas.items()),
             "scenario_names": [SCENARIOS[s] for s in table] if table else [],
             "rows": rows,
-            "headline": study.comparison.headline() if study.comparison else None,
+            "headline": study.headline,
             "errors": errors or [],
             "refresh": study.status == "running",
         },
@@ -132,45 +113,47 @@ def _study_page(
 
 
 @router.get("/neighbourhoods/{study_id}", response_class=HTMLResponse)
-def study_page(request: Request, actor: Reader, study_id: str) -> Response:
-    return _study_page(request, actor, store(request).get(actor, study_id))
+def study_page(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
+    return _study_page(request, actor, store(request).get(session, actor, study_id))
 
 
 @router.get("/neighbourhoods/{study_id}/print", response_class=HTMLResponse)
-def printable(request: Request, actor: Reader, study_id: str) -> Response:
-    return _study_page(request, actor, store(request).get(actor, study_id), template="neighbourhoods/print.jinja")
+def printable(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
+    return _study_page(
+        request, actor, store(request).get(session, actor, study_id), template="neighbourhoods/print.jinja"
+    )
 
 
 @router.post("/neighbourhoods/{study_id}/design")
-async def design(request: Request, actor: Runner, study_id: str) -> Response:
-    study = store(request).get(actor, study_id)
+async def design(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
         target = _number(form, "target", 200, 5, 5000)
         measure = str(form.get("measure") or "recipients")
-        studies.design(study, target, measure, form.get("within_localities") == "yes", 1)
+        studies.design(session, actor, study, target, measure, form.get("within_localities") == "yes", 1)
     except ProblemError as exc:
         return _study_page(request, actor, study, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}#design", status_code=303)
 
 
 @router.post("/neighbourhoods/{study_id}/move")
-async def move(request: Request, actor: Runner, study_id: str) -> Response:
-    study = store(request).get(actor, study_id)
+async def move(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
         to = int(_number(form, "to", 0, 1, 1000))
-        studies.move(study, str(form.get("lsoa") or ""), to)
+        studies.move(session, actor, study, str(form.get("lsoa") or ""), to)
     except ProblemError as exc:
         return _study_page(request, actor, study, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}#design", status_code=303)
 
 
 @router.post("/neighbourhoods/{study_id}/run")
-async def run(request: Request, actor: Runner, study_id: str) -> Response:
-    study = store(request).get(actor, study_id)
+async def run(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
@@ -179,7 +162,8 @@ async def run(request: Request, actor: Runner, study_id: str) -> Response:
             seconds_per_100_visits=_number(form, "seconds_per_100_visits", 0.6, 0.05, 10),
             days=int(_number(form, "days", 7, 1, 7)),
         )
-        studies.start_run(study, settings)
+        state = request.app.state.joinedup
+        studies.start_run(session, actor, study, settings, state.session_factory, state.bus)
     except ProblemError as exc:
         return _study_page(request, actor, study, [exc.detail or exc.title], 422 if exc.status == 422 else 409)
     return RedirectResponse(f"/neighbourhoods/{study.id}#run", status_code=303)
@@ -190,16 +174,16 @@ def _svg(body: bytes) -> Response:
 
 
 @router.get("/neighbourhoods/{study_id}/map.svg")
-def map_svg(request: Request, actor: Reader, study_id: str) -> Response:
-    study = store(request).get(actor, study_id)
+def map_svg(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
     if study.design is None:
         raise ProblemError(404, "not_found", "No design yet", "Design the neighbourhoods first.")
     return _svg(plot_map(study.design, study.area))
 
 
 @router.get("/neighbourhoods/{study_id}/comparison.svg")
-def comparison_svg(request: Request, actor: Reader, study_id: str) -> Response:
-    study = store(request).get(actor, study_id)
-    if study.comparison is None:
+def comparison_svg(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
+    study = store(request).get(session, actor, study_id)
+    if study.table is None:
         raise ProblemError(404, "not_found", "No comparison yet", "Run the scenarios first.")
-    return _svg(plot_comparison(study.comparison.table))
+    return _svg(plot_comparison(study.table))
