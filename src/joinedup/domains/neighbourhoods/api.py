@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
-from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError
+from joinedup.core.errors import PROBLEM_RESPONSES, FieldError, ProblemError, invalid
 
 from . import permissions, studies
 from .report import to_csv
@@ -19,6 +19,21 @@ router = APIRouter(tags=["neighbourhoods"], responses=PROBLEM_RESPONSES)
 Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
 Reader = Annotated[Principal, Depends(permissions.can_read_studies)]
 StudyId = Annotated[str, Field(max_length=64)]
+MAX_CSV_BYTES = 5 * 1024 * 1024
+CSV_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {
+                "schema": {
+                    "type": "string",
+                    "description": "One row per daily visit: person_id, postcode, slot, earliest, latest, "
+                    "duration_min, carers, time_critical",
+                }
+            }
+        },
+    }
+}
 
 
 class _In(BaseModel):
@@ -61,6 +76,47 @@ def create_study(
 ) -> dict[str, Any]:
     """A study on synthetic demand (seeded) for the whole area or some localities."""
     study = studies.new_generated(session, actor, body.localities, body.recipients, body.seed)
+    response.headers["Location"] = f"/api/v1/neighbourhoods/studies/{study.id}"
+    return studies.summary(study)
+
+
+@router.post("/neighbourhoods/studies/upload", status_code=status.HTTP_201_CREATED, openapi_extra=CSV_BODY)
+async def upload_study(
+    actor: Runner,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    locality: Annotated[list[Annotated[str, Field(max_length=40)]], Query(max_length=10)] = [],  # noqa: B006
+    dry_run: Annotated[bool, Query(description="Check every row and report errors; store nothing")] = False,
+) -> dict[str, Any]:
+    """A study on a council's demand extract (CSV, one row per daily visit). Every row is checked
+    first: a dry run reports each bad row by row number and field (200); otherwise a bad row
+    stores nothing (422, ``row.<n>.<field>``), and good demand makes a study (201)."""
+    raw = await request.body()
+    if len(raw) > MAX_CSV_BYTES:
+        raise invalid("body", f"at most {MAX_CSV_BYTES // (1024 * 1024)} MiB per upload", "too_long")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise invalid("body", "the file is not UTF-8 text", "encoding") from None
+    if "\x00" in text:
+        raise invalid("body", "the file contains a NUL character", "encoding")
+    if dry_run:
+        response.status_code = status.HTTP_200_OK
+        return studies.check_upload(locality, text)
+    try:
+        study = studies.new_uploaded(session, actor, locality, text)
+    except studies.UploadRejected as exc:
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid demand file",
+            f"{len(exc.errors)} row error(s); nothing was stored.",
+            errors=[
+                FieldError(field=f"row.{e['row']}.{e['field']}", message=e["message"], code="invalid")
+                for e in exc.errors
+            ],
+        ) from None
     response.headers["Location"] = f"/api/v1/neighbourhoods/studies/{study.id}"
     return studies.summary(study)
 

@@ -180,24 +180,31 @@ def load_demand_csv(text: str, area: Area) -> Demand:
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise DemandError([{"record": "header", "message": f"missing column(s): {', '.join(missing)}"}])
+        raise DemandError(
+            [{"record": "header", "row": "1", "field": "header", "message": f"missing column(s): {', '.join(missing)}"}]
+        )
     errors: list[dict[str, str]] = []
     people: dict[str, Person] = {}
     for line, row in enumerate(reader, start=2):
         record = f"row {line} (person {row.get('person_id') or '?'})"
         pid = (row.get("person_id") or "").strip()
         if not pid:
-            errors.append({"record": f"row {line}", "field": "person_id", "message": "is empty"})
+            errors.append({"record": f"row {line}", "row": str(line), "field": "person_id", "message": "is empty"})
             continue
         try:
             postcode = normalise_postcode(row.get("postcode") or "")
         except ValueError as exc:
-            errors.append({"record": record, "field": "postcode", "message": str(exc)})
+            errors.append({"record": record, "row": str(line), "field": "postcode", "message": str(exc)})
             continue
         pc = area.postcodes.get(postcode)
         if pc is None:
             errors.append(
-                {"record": record, "field": "postcode", "message": f"{postcode} is unknown or outside {area.name}"}
+                {
+                    "record": record,
+                    "row": str(line),
+                    "field": "postcode",
+                    "message": f"{postcode} is unknown or outside {area.name}",
+                }
             )
             continue
         try:
@@ -207,6 +214,7 @@ def load_demand_csv(text: str, area: Area) -> Demand:
             errors.append(
                 {
                     "record": record,
+                    "row": str(line),
                     "field": "earliest/latest/duration_min/carers",
                     "message": f"not a time (HH:MM) or whole number: {exc}",
                 }
@@ -226,13 +234,14 @@ def load_demand_csv(text: str, area: Area) -> Demand:
         if critical not in ("yes", "no", "true", "false", "1", "0"):
             problems.append(("time_critical", "must be yes or no"))
         if problems:
-            errors.extend({"record": record, "field": f, "message": m} for f, m in problems)
+            errors.extend({"record": record, "row": str(line), "field": f, "message": m} for f, m in problems)
             continue
         person = people.setdefault(pid, Person(pid, pc.postcode, pc.lsoa_code, pc.lon, pc.lat))
         if person.postcode != pc.postcode:
             errors.append(
                 {
                     "record": record,
+                    "row": str(line),
                     "field": "postcode",
                     "message": f"differs from this person's earlier rows ({person.postcode})",
                 }
@@ -242,5 +251,5 @@ def load_demand_csv(text: str, area: Area) -> Demand:
     if errors:
         raise DemandError(errors)
     if not people:
-        raise DemandError([{"record": "file", "message": "no visits"}])
+        raise DemandError([{"record": "file", "row": "0", "field": "body", "message": "no visits"}])
     return Demand(list(people.values()), synthetic=False)

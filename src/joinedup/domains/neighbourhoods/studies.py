@@ -236,29 +236,53 @@ def new_generated(session: Session, actor: Principal, localities: list[str], rec
     return _add(session, actor, localities, area, demand)
 
 
-def demand_errors(exc: DemandError, prefix: str = "file") -> list[FieldError]:
-    return [
-        FieldError(
-            field=f"{prefix}.{e['record']}.{e.get('field', '')}".rstrip("."), message=e["message"], code="invalid"
-        )
-        for e in exc.errors
-    ]
+class UploadRejected(ValueError):
+    """Bad rows in a council extract: each with row, person, field and message."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        super().__init__(f"{len(errors)} bad row(s)")
+        self.errors = errors
 
 
-def parse_upload(localities: list[str], text: str, prefix: str = "file") -> tuple[Area, Demand]:
-    """The area and demand of a council extract, or a 422 naming every bad row and field."""
+def _rows(exc: DemandError) -> list[dict[str, str]]:
+    return sorted(
+        (
+            {
+                "row": e.get("row", "0"),
+                "record": e["record"],
+                "field": e.get("field", "body"),
+                "message": e["message"],
+            }
+            for e in exc.errors
+        ),
+        key=lambda e: (int(e["row"]), e["field"]),
+    )
+
+
+def check_upload(localities: list[str], text: str) -> dict[str, Any]:
+    """A dry run: every bad row by row number and field; nothing stored."""
     area = _area(localities)
     try:
         demand = load_demand_csv(text, area)
     except DemandError as exc:
-        raise ProblemError(
-            422, "validation", "Invalid demand file", str(exc), errors=demand_errors(exc, prefix)[:1000]
-        ) from exc
-    return area, demand
+        errors = _rows(exc)
+        return {"dry_run": True, "valid": False, "recipients": 0, "visits_per_day": 0, "errors": errors}
+    return {
+        "dry_run": True,
+        "valid": True,
+        "recipients": len(demand.people),
+        "visits_per_day": demand.visits,
+        "errors": [],
+    }
 
 
-def new_uploaded(session: Session, actor: Principal, localities: list[str], text: str, prefix: str = "file") -> Study:
-    area, demand = parse_upload(localities, text, prefix)
+def new_uploaded(session: Session, actor: Principal, localities: list[str], text: str) -> Study:
+    """A study on a council extract; raises ``UploadRejected`` naming every bad row."""
+    area = _area(localities)
+    try:
+        demand = load_demand_csv(text, area)
+    except DemandError as exc:
+        raise UploadRejected(_rows(exc)) from exc
     return _add(session, actor, localities, area, demand)
 
 

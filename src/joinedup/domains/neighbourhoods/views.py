@@ -74,9 +74,10 @@ async def upload(request: Request, actor: Runner, session: DbSession) -> Respons
         study = studies.new_uploaded(
             session, actor, [str(v) for v in form.getlist("locality")], raw.decode("utf-8-sig", "replace")
         )
+    except studies.UploadRejected as exc:
+        return _start(request, actor, [f"{e['record']}, {e['field']}: {e['message']}" for e in exc.errors], 422)
     except ProblemError as exc:
-        lines = [f"{e.field.removeprefix('file.')}: {e.message}" for e in exc.errors] or [exc.detail or exc.title]
-        return _start(request, actor, lines, 422)
+        return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
