@@ -74,7 +74,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/rostering/jobs"): ROSTERS,
     ("GET", "/api/v1/rostering/jobs/{job_id}"): ROSTERS,
     ("POST", "/api/v1/neighbourhoods/studies"): NEIGHBOURHOODS,
-    ("POST", "/api/v1/neighbourhoods/studies/upload"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/demand.csv"): NEIGHBOURHOODS,
     ("GET", "/api/v1/neighbourhoods/studies/{study_id}"): NEIGHBOURHOODS,
     ("POST", "/api/v1/neighbourhoods/studies/{study_id}/design"): NEIGHBOURHOODS,
     ("POST", "/api/v1/neighbourhoods/studies/{study_id}/moves"): NEIGHBOURHOODS,

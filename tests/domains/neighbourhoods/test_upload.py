@@ -12,7 +12,7 @@ from joinedup.domains.neighbourhoods import Area, generate_demand
 from joinedup.domains.neighbourhoods.demand import demand_to_csv
 from joinedup.domains.neighbourhoods.models import NeighbourhoodStudy
 
-URL = "/api/v1/neighbourhoods/studies/upload?locality=West"
+URL = "/api/v1/neighbourhoods/demand.csv?locality=West"
 CSV = {"Content-Type": "text/csv"}
 
 
@@ -96,3 +96,13 @@ def test_the_page_lists_every_bad_row(client_as, area: Area) -> None:  # type: i
     assert page.status_code == 422
     for n, f in expected.items():
         assert f"row {n}" in page.text and f in page.text
+
+
+def test_an_empty_body_is_refused(client_as) -> None:  # type: ignore[no-untyped-def]
+    answer = client_as("colin_commissioner").post(f"{URL}&dry_run=true", content=b"", headers=CSV)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body"
+
+
+def test_a_dry_run_of_something_that_is_not_an_extract_is_refused(client_as) -> None:  # type: ignore[no-untyped-def]
+    answer = client_as("colin_commissioner").post(f"{URL}&dry_run=true", content="{}", headers=CSV)
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "row.1.header"

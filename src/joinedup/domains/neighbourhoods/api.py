@@ -80,7 +80,12 @@ def create_study(
     return studies.summary(study)
 
 
-@router.post("/neighbourhoods/studies/upload", status_code=status.HTTP_201_CREATED, openapi_extra=CSV_BODY)
+@router.post(
+    "/neighbourhoods/demand.csv",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=CSV_BODY,
+    responses={200: {"description": "Dry run: every bad row by row number and field; nothing stored"}},
+)
 async def upload_study(
     actor: Runner,
     request: Request,
@@ -93,6 +98,8 @@ async def upload_study(
     first: a dry run reports each bad row by row number and field (200); otherwise a bad row
     stores nothing (422, ``row.<n>.<field>``), and good demand makes a study (201)."""
     raw = await request.body()
+    if not raw.strip():
+        raise invalid("body", "send the CSV extract as the request body", "missing")
     if len(raw) > MAX_CSV_BYTES:
         raise invalid("body", f"at most {MAX_CSV_BYTES // (1024 * 1024)} MiB per upload", "too_long")
     try:
@@ -101,10 +108,10 @@ async def upload_study(
         raise invalid("body", "the file is not UTF-8 text", "encoding") from None
     if "\x00" in text:
         raise invalid("body", "the file contains a NUL character", "encoding")
-    if dry_run:
-        response.status_code = status.HTTP_200_OK
-        return studies.check_upload(locality, text)
     try:
+        if dry_run:
+            response.status_code = status.HTTP_200_OK
+            return studies.check_upload(locality, text)
         study = studies.new_uploaded(session, actor, locality, text)
     except studies.UploadRejected as exc:
         raise ProblemError(

@@ -266,6 +266,8 @@ def check_upload(localities: list[str], text: str) -> dict[str, Any]:
         demand = load_demand_csv(text, area)
     except DemandError as exc:
         errors = _rows(exc)
+        if any(e["field"] in ("header", "body") for e in errors):
+            raise UploadRejected(errors) from exc  # not a demand extract at all: nothing to report by row
         return {"dry_run": True, "valid": False, "recipients": 0, "visits_per_day": 0, "errors": errors}
     return {
         "dry_run": True,
