@@ -139,13 +139,13 @@ def _solve(
             continue
         loc, travel, care = carers[route.carer_id].home, 0.0, 0.0
         served = []
-        for stop in sorted(route.stops, key=lambda s: s.start):
+        stops = sorted(route.stops, key=lambda s: s.start)
+        for stop in stops:
             rec = owner[stop.visit_id]
             travel += matrix[loc][rec.location]
             loc = rec.location
             care += stop.end - stop.start
             served.append((rec.id, route.carer_id, stop.visit_id))
-        stops = sorted(route.stops, key=lambda s: s.start)
         home, end = carers[route.carer_id].home, carers[route.carer_id].end
         first, last = owner[stops[0].visit_id], owner[stops[-1].visit_id]
         travel += matrix[loc][end]
@@ -164,8 +164,6 @@ def _solve(
         day.care += care
         day.served += [(person, carer) for person, carer, _v in served]
     return day, runs
-
-
 
 
 def _only(people: list[Person], visit_ids: set[str]) -> list[Person]:
