@@ -100,3 +100,46 @@ def test_studies_are_scoped_to_the_organisation_in_the_database(  # type: ignore
     with session_factory() as session:
         session.info["scope"] = Scope.of(frozenset({"not-an-organisation"}))
         assert session.scalars(select(NeighbourhoodStudy).where(NeighbourhoodStudy.id == study_id)).first() is None
+
+
+def test_a_run_whose_server_stopped_can_be_run_again(  # type: ignore[no-untyped-def]
+    client_as, session_factory: sessionmaker[Session]
+) -> None:
+    from datetime import timedelta
+
+    from joinedup.core.clock import utcnow
+
+    com = client_as("colin_commissioner")
+    url = com.post("/api/v1/neighbourhoods/studies", json=SMALL).headers["Location"]
+    assert com.post(f"{url}/design", json={"target": 60}).status_code == 200
+    study_id = url.rsplit("/", 1)[-1]
+    with session_factory() as session:  # as if a server had started a run and stopped
+        session.info["scope"] = Scope.system("test")
+        row = session.get(NeighbourhoodStudy, study_id)
+        assert row is not None
+        run = NeighbourhoodRun(
+            study_id=study_id,
+            organisation_id=row.organisation_id,
+            requested_by="x",
+            settings={},
+            design=row.design or {},
+            status="running",
+            done=1,
+            total=6,
+        )
+        session.add(run)
+        session.flush()
+        row.status, row.latest_run_id = "running", run.id
+        session.commit()
+        run_id = run.id
+    assert com.get(url).json()["status"] == "running"
+    assert com.post(f"{url}/design", json={"target": 60}).status_code == 409
+    with session_factory() as session:
+        session.info["scope"] = Scope.system("test")
+        found = session.get(NeighbourhoodRun, run_id)
+        assert found is not None
+        found.updated_at = utcnow() - timedelta(hours=1)
+        session.commit()
+    body = com.get(url).json()
+    assert body["status"] == "failed" and "interrupted" in body["error"]
+    assert com.post(f"{url}/design", json={"target": 60}).status_code == 200

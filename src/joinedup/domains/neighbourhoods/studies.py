@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +38,9 @@ from .scenarios import ScenarioSettings
 
 log = get_logger(__name__)
 MAX_CACHED = 50  # working objects kept per server; the oldest go first
+# A running run reports progress as each group finishes (a whole area: every few seconds). One
+# silent this long had its server stop under it; it is shown failed so the study can run again.
+STALE_RUN = timedelta(minutes=15)
 RECORD = "neighbourhood_study"
 
 
@@ -153,6 +157,9 @@ class StudyStore:
             run = session.scalars(select(NeighbourhoodRun).where(NeighbourhoodRun.id == row.latest_run_id)).first()
             if run is not None:
                 study.progress, study.settings, study.error = (run.done, run.total), run.settings, run.error
+                if run.status == "running" and utcnow() - run.updated_at > STALE_RUN:
+                    study.status = "failed"
+                    study.error = "The run was interrupted (its server stopped); run it again."
                 if run.results:
                     study.table = run.results["table"]
                     study.headline = run.results["headline"]
@@ -347,9 +354,9 @@ def start_run(
     """Record the run and start it in the background once this transaction has committed."""
     if study.design is None or study.design_spec is None:
         raise ProblemError(409, "no_design", "No design yet", "Design the neighbourhoods first.")
-    row = _row(session, study)
-    if row.status == "running":
+    if study.status == "running":
         raise ProblemError(409, "running", "Already running", "The scenarios are already running.")
+    row = _row(session, study)
     spec = {
         "providers": settings.providers,
         "seconds_per_100_visits": settings.seconds_per_100_visits,
