@@ -39,6 +39,7 @@ DISCHARGE_PROVIDER = {PM, ADM}
 DISCHARGE_REPORT = {DC, COM, ADM}
 VISIBILITY = {DC, PM, CL, COM, INS, ADM}
 VISIBILITY_PATIENTS = {DC, CL, ADM}
+NEIGHBOURHOODS = {COM, ADM}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/health"): EVERYONE,
@@ -117,6 +118,13 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/visibility/views"): VISIBILITY,
     ("POST", "/api/v1/visibility/views"): VISIBILITY,
     ("DELETE", "/api/v1/visibility/views/{view_id}"): VISIBILITY,
+    ("POST", "/api/v1/neighbourhoods/studies"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/demand.csv"): NEIGHBOURHOODS,
+    ("GET", "/api/v1/neighbourhoods/studies/{study_id}"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/design"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/moves"): NEIGHBOURHOODS,
+    ("POST", "/api/v1/neighbourhoods/studies/{study_id}/runs"): NEIGHBOURHOODS,
+    ("GET", "/api/v1/neighbourhoods/studies/{study_id}/comparison.csv"): NEIGHBOURHOODS,
     # pages
     ("GET", "/login"): EVERYONE,
     ("POST", "/login"): EVERYONE,
@@ -163,6 +171,16 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/visibility/views"): VISIBILITY,
     ("POST", "/visibility/views"): VISIBILITY,
     ("POST", "/visibility/views/{view_id}/delete"): VISIBILITY,
+    ("GET", "/neighbourhoods"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/generate"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/upload"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/print"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/design"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/move"): NEIGHBOURHOODS,
+    ("POST", "/neighbourhoods/{study_id}/run"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/map.svg"): NEIGHBOURHOODS,
+    ("GET", "/neighbourhoods/{study_id}/comparison.svg"): NEIGHBOURHOODS,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
@@ -250,6 +268,7 @@ def _path(template: str, caller: str, world) -> str:  # type: ignore[no-untyped-
         .replace("{neighbourhood}", "North")
         .replace("{ward_id}", "no-such-ward")
         .replace("{view_id}", "no-such-view")
+        .replace("{study_id}", "no-such-study")
     )
 
 

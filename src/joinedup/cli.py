@@ -18,12 +18,14 @@ from joinedup.db.session import make_engine, make_session_factory, scoped_sessio
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import cli as capacity_cli
 from joinedup.domains.homecare import cli as roster_cli
+from joinedup.domains.neighbourhoods import cli as neighbourhoods_cli
 from joinedup.domains.visibility import cli as visibility_cli
 from joinedup.web.render import STATIC_DIR
 
 app = typer.Typer(help="joinedup: one live, trusted picture for an Integrated Care System.", no_args_is_help=True)
 app.add_typer(roster_cli.app, name="roster")
 app.add_typer(visibility_cli.app, name="visibility")
+app.add_typer(neighbourhoods_cli.app, name="neighbourhoods")
 app.command("push")(capacity_cli.push)
 app.command("simulate-capacity")(capacity_cli.simulate)
 console = Console()

@@ -34,6 +34,9 @@ from joinedup.domains.discharge import service as discharge_service
 from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
+from joinedup.domains.neighbourhoods import api as neighbourhoods_api
+from joinedup.domains.neighbourhoods import views as neighbourhoods_views
+from joinedup.domains.neighbourhoods.studies import StudyStore
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.domains.visibility import api as visibility_api
@@ -139,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.joinedup = state
     runner = JobRunner(state.session_factory, state.bus)
     app.state.roster_runner = runner
+    app.state.neighbourhood_studies = StudyStore()
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -174,11 +178,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(homecare_api.router, prefix=API_PREFIX)
     app.include_router(discharge_api.router, prefix=API_PREFIX)
     app.include_router(visibility_api.router, prefix=API_PREFIX)
+    app.include_router(neighbourhoods_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)
     app.include_router(discharge_views.router)
+    app.include_router(neighbourhoods_views.router)
     app.include_router(capacity_fhir.router)
     app.include_router(visibility_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

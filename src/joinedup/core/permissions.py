@@ -50,6 +50,7 @@ class Permission(StrEnum):
     DISCHARGE_REPORT = "discharge:report"  # bed days lost and the sitrep counts
     VISIBILITY_READ = "visibility:read"  # the system picture: drill-down counts, trends, maps, exports
     VISIBILITY_PATIENTS = "visibility:patients"  # patient level, only within one's own organisation
+    NEIGHBOURHOODS_DESIGN = "neighbourhoods:design"  # neighbourhood design and scenario comparison
 
 
 _P = Permission
@@ -66,7 +67,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
     Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.COMMISSIONER: frozenset(
-        _READ_ORGS | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN, _P.DISCHARGE_REPORT}
+        _READ_ORGS
+        | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN, _P.DISCHARGE_REPORT, _P.NEIGHBOURHOODS_DESIGN}
     ),
     Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),

@@ -17,6 +17,7 @@ from joinedup.domains.discharge.models import (
     DischargeServiceProfile,
 )
 from joinedup.domains.homecare.models import RosterJob
+from joinedup.domains.neighbourhoods.models import NeighbourhoodRun, NeighbourhoodStudy
 from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
 from joinedup.domains.visibility.models import CapacitySnapshot, SavedView, TrustDaily, TrustDelayMonthly
 
@@ -39,6 +40,8 @@ __all__ = [
     "DischargeServiceProfile",
     "LoginThrottle",
     "Membership",
+    "NeighbourhoodRun",
+    "NeighbourhoodStudy",
     "OAuthClient",
     "Organisation",
     "OutboxEvent",

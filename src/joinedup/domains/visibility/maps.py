@@ -17,7 +17,6 @@ import shapely
 from markupsafe import Markup, escape
 from pyproj import Transformer
 from shapely.geometry import MultiPolygon, Polygon, shape
-from shapely.ops import transform
 
 DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
 LOCALITIES_FILE = DATA / "localities_2023.geojson"
@@ -25,6 +24,10 @@ LSOA_FILE = DATA / "lsoa2021_boundaries.geojson"
 TRAFFORD_GSS = "E08000009"
 WIDTH = 640
 _TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+def _xy_to_bng(x: Any, y: Any) -> tuple[Any, Any]:
+    return _TO_BNG.transform(x, y)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def _areas(path: Path, code_key: str) -> tuple[Area, ...]:
         features = json.load(fh)["features"]
     out = []
     for f in features:
-        geom = transform(_TO_BNG.transform, shape(f["geometry"]))
+        geom = shapely.transform(shape(f["geometry"]), _xy_to_bng, interleaved=False)
         assert isinstance(geom, Polygon | MultiPolygon)
         out.append(Area(code=str(f["properties"].get(code_key)), name=str(f["properties"]["area_name"]), geometry=geom))
     return tuple(out)

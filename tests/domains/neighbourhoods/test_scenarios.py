@@ -1,0 +1,130 @@
+"""The three scenarios on a small area: same demand, same engine, a checked roster, figures that
+favour the neighbourhood model where the geography says they should."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from joinedup.domains.neighbourhoods import Area, TravelModel, design_neighbourhoods, generate_demand
+from joinedup.domains.neighbourhoods.pipeline import Comparison, compare
+from joinedup.domains.neighbourhoods.report import (
+    plot_comparison,
+    plot_map,
+    rows_for_display,
+    to_csv,
+    travel_cut_pct,
+)
+from joinedup.domains.neighbourhoods.scenarios import ScenarioSettings, tasks_for
+
+
+@pytest.fixture(scope="module")
+def result(area: Area) -> Comparison:
+    part = area.localities({"West"})
+    demand = generate_demand(part, 160, seed=2)
+    design = design_neighbourhoods(part, demand, 80)
+    settings = ScenarioSettings(providers=6, seconds_per_100_visits=0.25, days=2, seed=2)
+    return compare(part, demand, design, TravelModel.calibrated(), settings, executor="inline")
+
+
+def test_every_scenario_rosters_the_same_demand(result: Comparison) -> None:
+    table = result.table
+    assert set(table) == {"framework", "neighbourhood", "flexible"}
+    assert {row["recipients"] for row in table.values()} == {160}
+    assert len({row["visits_per_day"] for row in table.values()}) == 1
+    assert table["framework"]["groups"] == 6 and table["neighbourhood"]["groups"] == 2
+    assert all(row["violations"] == 0 for row in table.values())
+    assert not result.run.partial
+
+
+def test_neighbourhoods_travel_less_than_scattered_providers(result: Comparison) -> None:
+    table = result.table
+    assert table["neighbourhood"]["travel_min_per_visit"] < table["framework"]["travel_min_per_visit"]
+    assert table["flexible"]["travel_min_per_visit"] <= table["neighbourhood"]["travel_min_per_visit"] * 1.1
+    cut = travel_cut_pct(table)
+    assert cut is not None and cut > 10
+
+
+def test_continuity_figures_are_shares(result: Comparison) -> None:
+    for row in result.table.values():
+        assert 0 < row["usual_carer_share_pct"] <= 100
+        assert row["usual_carer_share_pct"] <= row["familiar_carer_share_pct"] <= 100
+        assert row["distinct_carers"] >= 1
+
+
+def test_same_limits_in_every_scenario(area: Area) -> None:
+    part = area.localities({"West"})
+    demand = generate_demand(part, 160, seed=2)
+    design = design_neighbourhoods(part, demand, 80)
+    tasks = tasks_for(part, demand, design, TravelModel(), ScenarioSettings(providers=6))
+    assert {t.seconds_per_100_visits for t in tasks} == {0.6}
+    assert {t.days for t in tasks} == {7}
+    flexible = {t.scenario: t.flexible for t in tasks}
+    assert flexible == {"framework": False, "neighbourhood": False, "flexible": True}
+    for scenario in ("framework", "neighbourhood"):
+        people = sorted(p.id for t in tasks if t.scenario == scenario for p in t.people)
+        assert people == sorted(p.id for p in demand.people)
+
+
+def test_report_exports(result: Comparison) -> None:
+    rows = list(csv.reader(io.StringIO(to_csv(result.table, result.design))))
+    assert rows[0] == ["measure", "framework", "neighbourhood", "flexible"]
+    assert any(r[0] == "travel_min_per_visit" for r in rows)
+    assert any(r[0] == "design_cv_pct" for r in rows)
+    assert len(rows_for_display(result.table)[0]) == 4
+    assert plot_comparison(result.table).startswith(b"<?xml")
+    assert plot_comparison(result.table, "png").startswith(b"\x89PNG")
+    assert b"<svg" in plot_map(result.design, result.area)
+
+
+def test_headline_names_the_figures_the_issue_asks_for(result: Comparison) -> None:
+    headline = result.headline()
+    for key in (
+        "recipients",
+        "travel_min_per_visit_framework",
+        "travel_min_per_visit_neighbourhood",
+        "travel_cut_pct",
+        "travel_min_per_visit_neighbourhood_flexible",
+        "travel_cut_pct_flexible",
+        "usual_carer_share",
+        "runtime_s",
+    ):
+        assert headline[key] is not None
+
+
+def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) -> None:
+    table = result.table
+    for scenario in ("neighbourhood", "flexible"):
+        row = table[scenario]
+        assert row["runs_relieved_pct"] > 50
+        assert row["relief_share_pct"] > 0
+        assert row["usual_carer_share_pct"] >= 80
+        assert row["team_size"] >= 1
+
+
+def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
+    from joinedup.domains.neighbourhoods.instances import on_duty
+    from joinedup.domains.neighbourhoods.week import _reliefs, _solve
+
+    part = area.localities({"West"})
+    demand = generate_demand(part, 80, seed=3)
+    design = design_neighbourhoods(part, demand, 80)
+    task = next(
+        t
+        for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
+        if t.scenario == "neighbourhood"
+    )
+    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
+    reliefs = _reliefs(task, runs)
+    assert reliefs
+    workers = {w.id: w for w in task.workers}
+    booked: dict[str, set[int]] = {}
+    for main, relief in reliefs.items():
+        assert relief.carer not in runs  # a relief has no run of their own
+        assert workers[relief.carer].shift == workers[main].shift
+        for d in relief.days:
+            assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
+            assert d not in booked.setdefault(relief.carer, set())  # one run a day
+            booked[relief.carer].add(d)
