@@ -398,14 +398,23 @@ def _trend_charts(
     return charts
 
 
+def _published_summary(ctx: Ctx, org_ids: frozenset[str]) -> DischargeSummary:
+    # The published series concern a few trusts: read them through a session narrowed to those.
+    trusts = frozenset(ctx.trusts_with_series(org_ids))
+    with ctx.narrowed(trusts) as session:
+        return discharge_figures.PUBLISHED.summary(session, organisation_ids=trusts)
+
+
 def _discharge_summary(ctx: Ctx, org_ids: frozenset[str]) -> DischargeSummary:
     source = discharge_figures.source()
     if type(source) is discharge_figures.TrustSeriesFigures:
-        # The published series concern a few trusts: read them through a session narrowed to those.
-        trusts = frozenset(ctx.trusts_with_series(org_ids))
-        with ctx.narrowed(trusts) as session:
-            return source.summary(session, organisation_ids=trusts)
-    return source.summary(ctx.session, organisation_ids=org_ids)
+        return _published_summary(ctx, org_ids)
+    summary = source.summary(ctx.session, organisation_ids=org_ids)
+    if summary.as_of is None and not (summary.demand or summary.waiting or summary.delays or summary.referrals):
+        # No discharge records at this level (a trust not using joinedup's ward list yet):
+        # show what the trusts publish rather than nothing.
+        return _published_summary(ctx, org_ids)
+    return summary
 
 
 def _common(
