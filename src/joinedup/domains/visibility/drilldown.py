@@ -321,6 +321,22 @@ def _series_freshness(ctx: Ctx, orgs: dict[str, Org]) -> list[tuple[str, date]]:
 def _free_then(
     ctx: Ctx, *, place_id: str | None = None, organisation_id: str | None = None
 ) -> dict[str, dict[str, float]]:
+    # Past days do not change: held per visibility set (the same rows for the same set).
+    key = (
+        "free_then",
+        ctx.actor.system_id,
+        ctx.actor.visible_organisation_ids,
+        place_id,
+        organisation_id,
+        ctx.now.date(),
+    )
+    held: dict[str, dict[str, float]] = discharge_cache.history_for(ctx.state.bus).get(
+        key, lambda: _read_free_then(ctx, place_id=place_id, organisation_id=organisation_id)
+    )
+    return held
+
+
+def _read_free_then(ctx: Ctx, *, place_id: str | None, organisation_id: str | None) -> dict[str, dict[str, float]]:
     today = ctx.now.date()
     days = {today - timedelta(days=n): label for label, n in CHANGE_DAYS.items()}
     stmt = (
