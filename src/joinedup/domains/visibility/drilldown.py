@@ -600,7 +600,7 @@ def organisation_level(
     )
     if org.type in HOSPITAL_TYPES:
         level.tables.append(Table("hospitals", "Hospitals", ["Hospital"], [[site.name] for site in org.sites]))
-        wards = discharge_figures.source().wards(ctx.session, organisation_id=org.id)
+        wards = _wards(ctx, org.id)
         level.children = [
             Link(
                 w.name, f"/visibility/organisations/{org.id}/wards/{quote(w.ward_id)}", f"{w.patients_waiting} waiting"
@@ -619,8 +619,21 @@ def organisation_level(
     return level
 
 
+def _wards(ctx: Ctx, organisation_id: str) -> Sequence[discharge_figures.Ward]:
+    """A hospital's wards with their counts, held like the summaries (until a discharge event)."""
+    source = discharge_figures.source()
+    scope = ctx.session.info.get("scope")
+    if not isinstance(scope, Scope) or scope.organisation_ids is None:
+        return source.wards(ctx.session, organisation_id=organisation_id)
+    key = ("wards", id(source), scope.organisation_ids, organisation_id, ctx.now.date())
+    wards: Sequence[discharge_figures.Ward] = discharge_cache.cache_for(ctx.state.bus).get(
+        key, lambda: tuple(source.wards(ctx.session, organisation_id=organisation_id))
+    )
+    return wards
+
+
 def _ward(ctx: Ctx, org: Organisation, ward_id: str) -> discharge_figures.Ward:
-    for ward in discharge_figures.source().wards(ctx.session, organisation_id=org.id):
+    for ward in _wards(ctx, org.id):
         if ward.ward_id == ward_id:
             return ward
     raise not_found("ward", ward_id)
