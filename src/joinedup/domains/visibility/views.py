@@ -121,6 +121,7 @@ def map_page(
     colour: Annotated[str, Query(pattern=r"^(shortfall|freshness)$")] = "shortfall",
 ) -> Response:
     context: dict[str, Any] = map_context(_ctx(session, actor, state), colour)
+    context["live_topics"] = " ".join(LIVE_TOPICS)  # patients' home areas move with discharge events
     return page(request, "visibility/map.jinja", context, actor=actor)
 
 
