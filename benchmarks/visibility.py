@@ -7,8 +7,8 @@ Builds, in a fresh PostgreSQL database (JOINEDUP_BENCH_POSTGRES_URL; created and
 3,000 provider organisations with 30,000 services and their current capacity, a year of daily
 capacity snapshots per organisation and care type (5.5 million rows), a hospital trust with a
 year of daily discharge series and twelve months of delay reasons, and 5,000 waiting patients
-served through the discharge figures interface (held in memory: the discharge tables are not
-in this branch, so their query cost is not part of these figures).
+on 40 wards with their assessments and delays, and 2,000 referrals of the last four weeks,
+read by the real discharge figures source (`DischargeRecords`).
 
 Measures, through the real application in-process (routing, authentication, tenancy, templates):
 - the system-level page (an ICB commissioner who sees all 3,000 organisations) and a
@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.live_server import serve
 
 from joinedup.config import Settings
+from joinedup.core.audit import AuditEvent
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.models import AccessLevel
 from joinedup.core.auth.principal import Principal
@@ -57,6 +58,8 @@ from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DATA
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
+from joinedup.domains.discharge.models import DischargeAssessment, DischargeDelay, DischargePatient, DischargeReferral
+from joinedup.domains.discharge.pathways import PathwayCode
 from joinedup.domains.organisations import credentials, schemas
 from joinedup.domains.organisations.models import (
     CareSystem,
@@ -67,18 +70,13 @@ from joinedup.domains.organisations.models import (
     User,
 )
 from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_figures import (
-    Demand,
-    DischargeSummary,
-    Patient,
-    TrustSeriesFigures,
-    Ward,
-)
+from joinedup.domains.visibility.discharge_source import DischargeRecords
 from joinedup.domains.visibility.importers import import_trust_history
 from joinedup.main import create_app
 
 PG_URL = os.environ.get("JOINEDUP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SERVICES, ORGS, PATIENTS, WARDS = 30_000, 3_000, 5_000, 40
+PATHWAY_CODES = [c.value for c in PathwayCode]
 BED_TYPES = ["residential", "nursing", "dementia_residential", "dementia_nursing", "discharge_to_assess"]
 
 
@@ -98,44 +96,100 @@ def fresh_postgres() -> Iterator[str]:
         admin.dispose()
 
 
-class BenchDischarge(TrustSeriesFigures):
-    """5,000 waiting patients on 40 wards of the trust, held in memory."""
-
-    def __init__(self, trust_id: str, rng: random.Random) -> None:
-        self.trust_id = trust_id
-        self.patients_by_ward: dict[str, list[Patient]] = {}
-        for i in range(PATIENTS):
-            ward = f"w{i % WARDS}"
-            self.patients_by_ward.setdefault(ward, []).append(
-                Patient(
-                    f"p{i}",
-                    f"Patient {i}",
-                    f"Pathway {rng.randint(0, 3)}",
-                    "care_home",
-                    rng.uniform(0, 40),
-                    None,
-                    None,
-                    None,
-                )
+def _discharge_rows(session: Session, trust: Organisation, services: list[dict[str, Any]], rng: random.Random) -> None:
+    """5,000 waiting patients on 40 wards of the trust, each with an assessment and a primary delay,
+    and 2,000 referrals of the last four weeks (a quarter declined, half offered, each offer audited)."""
+    today = datetime.now(UTC).date()
+    patients, assessments, delays = [], [], []
+    for i in range(PATIENTS):
+        pid, ready = str(uuid.uuid4()), today - timedelta(days=rng.randint(0, 40))
+        pathway = rng.choice(PATHWAY_CODES)
+        patients.append(
+            {
+                "id": pid,
+                "organisation_id": trust.id,
+                "system_id": trust.system_id,
+                "nhs_number": f"{9_990_000_000 + i}",
+                "name": f"Patient {i}",
+                "ward": f"Ward {i % WARDS}",
+                "admitted_on": ready - timedelta(days=rng.randint(1, 14)),
+                "discharge_ready_on": ready,
+                "pathway": pathway,
+                "home_postcode": "M41 5BU",
+                "status": "in_hospital",
+                "synthetic": True,
+                "lock_version": 0,
+            }
+        )
+        assessments.append(
+            {
+                "id": str(uuid.uuid4()),
+                "organisation_id": trust.id,
+                "patient_id": pid,
+                "version": 1,
+                "care_type": rng.choice(["nursing", "residential", "homecare", "reablement_pathway_1"]),
+                "start_date": today,
+                "funding": "council",
+                "content": {},
+            }
+        )
+        delays.append(
+            {
+                "id": str(uuid.uuid4()),
+                "organisation_id": trust.id,
+                "patient_id": pid,
+                "reason_code": rng.choice(["C11", "C05", "T01", "H02", "I01"]),
+                "primary": True,
+                "started_on": ready,
+            }
+        )
+    session.execute(insert(DischargePatient), patients)
+    session.execute(insert(DischargeAssessment), assessments)
+    session.execute(insert(DischargeDelay), delays)
+    now = datetime.now(UTC)
+    referrals, offers = [], []
+    for i in range(2_000):
+        service, patient, assessment = rng.choice(services), patients[i], assessments[i]
+        created = now - timedelta(hours=rng.uniform(1, 24 * 27))
+        state = rng.choice(["sent", "declined", "offered", "offered"])
+        rid = str(uuid.uuid4())
+        referrals.append(
+            {
+                "id": rid,
+                "hospital_organisation_id": trust.id,
+                "provider_organisation_id": service["organisation_id"],
+                "system_id": trust.system_id,
+                "patient_id": patient["id"],
+                "service_id": service["id"],
+                "assessment_id": assessment["id"],
+                "round": 1,
+                "state": state,
+                "summary": {"care_type": assessment["care_type"]},
+                "decline_reason": "no_vacancy" if state == "declined" else None,
+                "messages": [],
+                "created_at": created,
+                "updated_at": created,
+            }
+        )
+        if state == "offered":
+            offers.append(
+                {
+                    "occurred_at": created + timedelta(hours=rng.uniform(0.5, 30)),
+                    "actor_type": "user",
+                    "organisation_id": service["organisation_id"],
+                    "system_id": trust.system_id,
+                    "action": "discharge_referral.offer",
+                    "record_type": "discharge_referral",
+                    "record_id": rid,
+                    "record_organisation_id": trust.id,
+                    "personal_data": True,
+                    "channel": "api",
+                    "request_id": "bench",
+                    "detail": {},
+                }
             )
-
-    def summary(self, session: Session, *, organisation_ids: frozenset[str]) -> DischargeSummary:
-        base = super().summary(session, organisation_ids=organisation_ids)
-        demand = [
-            Demand("care_home", 2000, None),
-            Demand("homecare", 1500, None),
-            Demand("reablement", 1000, None),
-            Demand("bedded_rehab", 500, None),
-        ]
-        return DischargeSummary(source="bench", as_of=None, demand=demand, waiting=base.waiting, delays=base.delays)
-
-    def wards(self, session: Session, *, organisation_id: str) -> Sequence[Ward]:
-        if organisation_id != self.trust_id:
-            return ()
-        return [
-            Ward(k, f"Ward {k}", "Bench hospital", len(v), max(p.days_waiting for p in v))
-            for k, v in self.patients_by_ward.items()
-        ]
+    session.execute(insert(DischargeReferral), referrals)
+    session.execute(insert(AuditEvent), offers)
 
 
 def _sections(rng: random.Random, as_of: datetime) -> dict[str, Any]:
@@ -228,6 +282,7 @@ def build(url: str, snapshot_days: int, rng: random.Random) -> dict[str, Any]:
             session.execute(insert(CapacityService), services[start : start + 5000])
             session.execute(insert(CapacityCurrent), currents[start : start + 5000])
         import_trust_history(session, DATA / "england_r0a", "R0A")
+        _discharge_rows(session, trust, services, rng)
         user = User(email="icb-commissioner@bench.test", display_name="Bench commissioner", password_hash=None)
         session.add(user)
         session.flush()
@@ -327,7 +382,10 @@ def event_delay(app: Any, key: str, user_cookie: str, n: int) -> list[float]:
                         ready.set()
                     elif line.startswith("data:") and '"capacity.updated"' in line:
                         payload = json.loads(line[5:])
-                        received[str(payload["payload"].get("update_id"))] = time.perf_counter()
+                        at = time.perf_counter()
+                        # One event per service per batch, naming every update it carried.
+                        for uid in payload["payload"].get("update_ids", []):
+                            received[str(uid)] = at
                         if len(received) >= n:
                             return
 
@@ -387,7 +445,7 @@ def main() -> None:
         built = time.perf_counter() - started
         settings = Settings(database_url=url, environment="test", secret_key="v" * 48, outbox_poll_seconds=0.5)
         app = create_app(settings)
-        previous = discharge_figures.use_source(BenchDischarge(ids["trust_id"], rng))
+        previous = discharge_figures.use_source(DischargeRecords())
         try:
             with _client(app, url, ids["user_id"]) as client:
                 baseline, _ = timed(client, "/api/v1/health", samples)

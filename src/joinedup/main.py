@@ -40,7 +40,9 @@ from joinedup.domains.neighbourhoods.studies import StudyStore
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.domains.visibility import api as visibility_api
+from joinedup.domains.visibility import discharge_figures
 from joinedup.domains.visibility import views as visibility_views
+from joinedup.domains.visibility.discharge_source import DischargeRecords
 from joinedup.logs import configure_logging, get_logger
 from joinedup.web import views as web_views
 from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())
+    # Visibility reads patients waiting, delays and referrals from the discharge records (unless
+    # another source was connected first, as tests do).
+    if discharge_figures.source() is discharge_figures.PUBLISHED:
+        discharge_figures.use_source(DischargeRecords())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

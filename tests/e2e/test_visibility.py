@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,19 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.models import AccessLevel
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DEMO_PASSWORD
+from joinedup.domains.discharge import service
+from joinedup.domains.discharge.schemas import PatientIn, uk_today
 from joinedup.domains.organisations import credentials, schemas
 from joinedup.domains.organisations.models import Organisation, User
 from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_figures import Patient, TrustSeriesFigures, Ward
+from joinedup.domains.visibility.discharge_source import DischargeRecords
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 COMMISSIONER = "commissioner@demo.joinedup.test"
@@ -33,27 +36,32 @@ DISCHARGE = "discharge@demo.joinedup.test"
 PROVIDER = "provider@demo.joinedup.test"
 
 
-class DemoWards(TrustSeriesFigures):
-    """Stands in for the discharge package: one ward of MFT with one (synthetic) patient."""
-
-    def __init__(self, trust_id: str) -> None:
-        self.trust_id = trust_id
-
-    def wards(self, session: Session, *, organisation_id: str) -> Sequence[Ward]:
-        return (Ward("ward-10", "Ward 10", "Wythenshawe Hospital", 1, 4.0),) if organisation_id == self.trust_id else ()
-
-    def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[Patient]:
-        if organisation_id != self.trust_id or ward_id != "ward-10":
-            return ()
-        return (Patient("dr-1", "Synthetic Person", "Pathway 3", "care_home", 4.0, None, None, "E01006074"),)
+WARD = "Ward 10"  # not one of the demo's own wards, so this ward holds exactly the patient added here
 
 
 @pytest.fixture
 def wards(demo_server, session_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """MFT's demo ward list plus one patient on Ward 10, recorded by the demo's discharge
+    coordinator through the discharge service, read by the real discharge figures source."""
     with session_factory() as session:
         session.info["scope"] = Scope.system("e2e")
         trust_id = session.scalars(select(Organisation.id).where(Organisation.ods_code == "R0A")).one()
-    previous = discharge_figures.use_source(DemoWards(trust_id))
+        user = session.scalars(select(User).where(User.email == DISCHARGE)).one()
+        coordinator = auth_service.principal_for_membership(session, user, auth_service.default_membership(user))
+        session.info["scope"] = coordinator.scope
+        ready = uk_today() - timedelta(days=4)
+        data = PatientIn(
+            nhs_number="9990000026",
+            name="Synthetic Person",
+            ward=WARD,
+            admitted_on=ready - timedelta(days=3),
+            discharge_ready_on=ready,
+            pathway="P3_new_placement",  # type: ignore[arg-type]
+            home_postcode="M41 5BU",
+        )
+        service.create_patient(session, actor=coordinator, data=data, synthetic=True)
+        session.commit()
+    previous = discharge_figures.use_source(DischargeRecords())
     yield trust_id
     discharge_figures.use_source(previous)
 

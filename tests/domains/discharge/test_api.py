@@ -89,3 +89,13 @@ def test_csv_import_dry_run_then_store(client_as: Any, dx: Discharge) -> None:
     stored = dan.post(f"{API}/patients.csv", content="\n".join(rows), headers=headers).json()
     assert stored["created"] == 1
     assert [p["pathway"] for p in dan.get(f"{API}/patients").json()] == ["P3b"]
+
+
+def test_report_dates_near_year_one_are_refused_naming_the_field(client_as: Any) -> None:
+    dan = client_as("dan_discharge")
+    for query in ("end=0001-01-01", "start=0001-01-01&end=2025-01-01"):
+        for report in ("bed-days", "daily"):
+            r = dan.get(f"{API}/reports/{report}?{query}")
+            assert r.status_code == 422, (report, query, r.text)
+            field = "query.end" if query.startswith("end") else "query.start"
+            assert r.json()["errors"][0]["field"] == field

@@ -301,7 +301,14 @@ def _report_org(actor: Principal, organisation_id: str | None) -> str:
 OrgQuery = Annotated[str | None, Query(max_length=36, description="Hospital (default: the one you act for)")]
 
 
+EARLIEST_REPORT_DAY = date(1900, 1, 1)
+
+
 def _range(start: date | None, end: date | None) -> tuple[date, date]:
+    # A date near year 1 overflows the arithmetic below (a 500); no record is that old.
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value < EARLIEST_REPORT_DAY:
+            raise invalid(f"query.{name}", f"{name} is before {EARLIEST_REPORT_DAY.isoformat()}", "range")
     end = end or uk_today()
     start = start or end - timedelta(days=27)
     if start > end:

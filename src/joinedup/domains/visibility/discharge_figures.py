@@ -185,7 +185,9 @@ class TrustSeriesFigures:
         return {}
 
 
-_source: DischargeFigures = TrustSeriesFigures()
+# The published series: the default source, and the fallback where a level has no discharge records.
+PUBLISHED = TrustSeriesFigures()
+_source: DischargeFigures = PUBLISHED
 
 
 def source() -> DischargeFigures:

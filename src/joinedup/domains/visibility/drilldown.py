@@ -28,7 +28,7 @@ from joinedup.core.permissions import Permission
 from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
 from joinedup.domains.organisations.models import Organisation, OrganisationType, Place
-from joinedup.domains.visibility import discharge_figures, figures, maps
+from joinedup.domains.visibility import discharge_cache, discharge_figures, figures, maps
 from joinedup.domains.visibility.charts import Chart
 from joinedup.domains.visibility.discharge_figures import DischargeSummary
 from joinedup.domains.visibility.figures import CARE_TYPES, ServiceFigures, Summary
@@ -125,7 +125,22 @@ class Ctx:
 
     @property
     def limits(self) -> dict[str, timedelta]:
-        return {k: timedelta(hours=v) for k, v in self.state.settings.capacity_stale_hours.items()}
+        held = self.__dict__.get("_limits")
+        if held is None:
+            held = self.__dict__["_limits"] = {
+                k: timedelta(hours=v) for k, v in self.state.settings.capacity_stale_hours.items()
+            }
+        return held
+
+    def stale_count(self, summary: Summary, care_type: str) -> int:
+        """Out-of-date services of a summary now, the minute and limits worked out once per page."""
+        held = self.__dict__.get("_stale_key")
+        if held is None:
+            held = self.__dict__["_stale_key"] = (
+                self.now.replace(second=0, microsecond=0),
+                tuple(sorted(self.limits.items())),
+            )
+        return summary.stale_at(care_type, held[0], self.limits, held[1])
 
     def stale(self, s: ServiceFigures) -> bool:
         limits = self.limits
@@ -172,7 +187,6 @@ def _r(value: float | None, digits: int = 1) -> float | None:
 
 def capacity_table(summaries: Sequence[Summary], ctx: Ctx) -> Table:
     totals = figures.totals(summaries)
-    limits = ctx.limits
     rows: list[list[Cell]] = [
         [
             label,
@@ -180,7 +194,7 @@ def capacity_table(summaries: Sequence[Summary], ctx: Ctx) -> Table:
             _r(totals[care_type]),
             unit,
             sum(s.offering(care_type) for s in summaries),
-            sum(s.stale(care_type, ctx.now, limits) for s in summaries),
+            sum(ctx.stale_count(s, care_type) for s in summaries),
         ]
         for care_type, (label, unit, pathway) in CARE_TYPES.items()
     ]
@@ -269,11 +283,10 @@ def discharge_tables(summary: DischargeSummary) -> list[Table]:
 
 def freshness_table(summaries: Sequence[Summary], orgs: dict[str, Org], ctx: Ctx) -> Table:
     per_org: dict[str, list[Any]] = {}
-    limits = ctx.limits
     for s in summaries:
         row = per_org.setdefault(s.organisation_id, [0, 0, None, None])
         row[0] += s.services
-        row[1] += s.stale(figures.ALL, ctx.now, limits)
+        row[1] += ctx.stale_count(s, figures.ALL)
         if s.newest is not None and (row[2] is None or s.newest > row[2]):
             row[2] = s.newest
         if s.oldest is not None and (row[3] is None or s.oldest < row[3]):
@@ -308,6 +321,22 @@ def _series_freshness(ctx: Ctx, orgs: dict[str, Org]) -> list[tuple[str, date]]:
 def _free_then(
     ctx: Ctx, *, place_id: str | None = None, organisation_id: str | None = None
 ) -> dict[str, dict[str, float]]:
+    # Past days do not change: held per visibility set (the same rows for the same set).
+    key = (
+        "free_then",
+        ctx.actor.system_id,
+        ctx.actor.visible_organisation_ids,
+        place_id,
+        organisation_id,
+        ctx.now.date(),
+    )
+    held: dict[str, dict[str, float]] = discharge_cache.history_for(ctx.state.bus).get(
+        key, lambda: _read_free_then(ctx, place_id=place_id, organisation_id=organisation_id)
+    )
+    return held
+
+
+def _read_free_then(ctx: Ctx, *, place_id: str | None, organisation_id: str | None) -> dict[str, dict[str, float]]:
     today = ctx.now.date()
     days = {today - timedelta(days=n): label for label, n in CHANGE_DAYS.items()}
     stmt = (
@@ -398,14 +427,31 @@ def _trend_charts(
     return charts
 
 
+def _published_summary(ctx: Ctx, org_ids: frozenset[str]) -> DischargeSummary:
+    # The published series concern a few trusts: read them through a session narrowed to those.
+    trusts = frozenset(ctx.trusts_with_series(org_ids))
+    with ctx.narrowed(trusts) as session:
+        return discharge_figures.PUBLISHED.summary(session, organisation_ids=trusts)
+
+
 def _discharge_summary(ctx: Ctx, org_ids: frozenset[str]) -> DischargeSummary:
     source = discharge_figures.source()
     if type(source) is discharge_figures.TrustSeriesFigures:
-        # The published series concern a few trusts: read them through a session narrowed to those.
-        trusts = frozenset(ctx.trusts_with_series(org_ids))
-        with ctx.narrowed(trusts) as session:
-            return source.summary(session, organisation_ids=trusts)
-    return source.summary(ctx.session, organisation_ids=org_ids)
+        return _published_summary(ctx, org_ids)
+    scope = ctx.session.info.get("scope")
+    visible = scope.organisation_ids if isinstance(scope, Scope) else None
+    if visible is None:  # an unscoped session: nothing to key a shared result on
+        summary = source.summary(ctx.session, organisation_ids=org_ids)
+    else:
+        key = (id(source), visible, org_ids, ctx.now.date())
+        summary = discharge_cache.cache_for(ctx.state.bus).get(
+            key, lambda: source.summary(ctx.session, organisation_ids=org_ids)
+        )
+    if summary.as_of is None and not (summary.demand or summary.waiting or summary.delays or summary.referrals):
+        # No discharge records at this level (a trust not using joinedup's ward list yet):
+        # show what the trusts publish rather than nothing.
+        return _published_summary(ctx, org_ids)
+    return summary
 
 
 def _common(
@@ -554,7 +600,7 @@ def organisation_level(
     )
     if org.type in HOSPITAL_TYPES:
         level.tables.append(Table("hospitals", "Hospitals", ["Hospital"], [[site.name] for site in org.sites]))
-        wards = discharge_figures.source().wards(ctx.session, organisation_id=org.id)
+        wards = _wards(ctx, org.id)
         level.children = [
             Link(
                 w.name, f"/visibility/organisations/{org.id}/wards/{quote(w.ward_id)}", f"{w.patients_waiting} waiting"
@@ -573,8 +619,21 @@ def organisation_level(
     return level
 
 
+def _wards(ctx: Ctx, organisation_id: str) -> Sequence[discharge_figures.Ward]:
+    """A hospital's wards with their counts, held like the summaries (until a discharge event)."""
+    source = discharge_figures.source()
+    scope = ctx.session.info.get("scope")
+    if not isinstance(scope, Scope) or scope.organisation_ids is None:
+        return source.wards(ctx.session, organisation_id=organisation_id)
+    key = ("wards", id(source), scope.organisation_ids, organisation_id, ctx.now.date())
+    wards: Sequence[discharge_figures.Ward] = discharge_cache.cache_for(ctx.state.bus).get(
+        key, lambda: tuple(source.wards(ctx.session, organisation_id=organisation_id))
+    )
+    return wards
+
+
 def _ward(ctx: Ctx, org: Organisation, ward_id: str) -> discharge_figures.Ward:
-    for ward in discharge_figures.source().wards(ctx.session, organisation_id=org.id):
+    for ward in _wards(ctx, org.id):
         if ward.ward_id == ward_id:
             return ward
     raise not_found("ward", ward_id)

@@ -115,12 +115,19 @@ class Summary:
 
     def stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:
         # Counted once a minute per summary: pages are drawn many times between changes.
-        key = (care_type, now.replace(second=0, microsecond=0), tuple(sorted(limits.items())))
+        return self.stale_at(care_type, now.replace(second=0, microsecond=0), limits, tuple(sorted(limits.items())))
+
+    def stale_at(
+        self, care_type: str, minute: datetime, limits: Mapping[str, timedelta], limits_key: tuple[Any, ...]
+    ) -> int:
+        """`stale` with the minute and the limits' key worked out once by the caller (a system page
+        asks thousands of summaries for six care types each)."""
+        key = (care_type, minute, limits_key)
         held = self._stale.get(key)
         if held is None:
             if len(self._stale) > 64:
                 self._stale.clear()
-            held = self._stale[key] = self._count_stale(care_type, now.replace(second=0, microsecond=0), limits)
+            held = self._stale[key] = self._count_stale(care_type, minute, limits)
         return held
 
     def _count_stale(self, care_type: str, now: datetime, limits: Mapping[str, timedelta]) -> int:

@@ -13,6 +13,7 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError
+from joinedup.domains.discharge.schemas import ReferralState
 from joinedup.domains.visibility import drilldown, permissions, saved_views
 from joinedup.domains.visibility.map_view import map_context
 from joinedup.web.render import check_csrf, page
@@ -22,8 +23,13 @@ Viewer = Annotated[Principal, Depends(permissions.can_view)]
 Saver = Annotated[Principal, Depends(permissions.can_save_views)]
 Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 HTML_ROWS = 100
-# Events that change the figures on these pages; the discharge package adds its referral topics here.
-LIVE_TOPICS = ("capacity.updated",)
+# Events that change the figures on these pages: capacity changes, and every referral step
+# (each emits discharge.referral_<new state>) and new patients, which change the discharge figures.
+LIVE_TOPICS = (
+    "capacity.updated",
+    "discharge.patient_added",
+    *(f"discharge.referral_{state.value}" for state in ReferralState),
+)
 
 
 def _render(request: Request, actor: Principal, level: drilldown.Level, params: dict[str, str]) -> Response:
@@ -115,6 +121,7 @@ def map_page(
     colour: Annotated[str, Query(pattern=r"^(shortfall|freshness)$")] = "shortfall",
 ) -> Response:
     context: dict[str, Any] = map_context(_ctx(session, actor, state), colour)
+    context["live_topics"] = " ".join(LIVE_TOPICS)  # patients' home areas move with discharge events
     return page(request, "visibility/map.jinja", context, actor=actor)
 
 

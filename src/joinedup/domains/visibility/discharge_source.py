@@ -1,0 +1,393 @@
+"""The discharge figures from joinedup's own discharge records (the `DischargeFigures` source
+connected at start-up).
+
+Everything is read through the caller's tenant-scoped session, so row-level tenancy applies:
+patients, assessments and delays are the hospital's rows, referrals the provider's. Each query
+reads a few columns of the patients still in hospital (thousands at most) and the figures are
+added up here; the level's organisations then cut them further.
+
+- Demand by care group: waiting patients (ready for discharge, still in hospital) by the care
+  type of their latest assessment, or by their pathway where none is recorded yet.
+- Waiting: patients by pathway, with the median and longest days since the discharge ready date.
+- Delays: per reason, the patients whose current primary reason it is, and the bed days lost by
+  the waiting patients so far (each day given to the primary reason open that day, as the
+  discharge reports count them); the responsible organisation follows the reason's family.
+- Referrals (sent in the last `REFERRAL_DAYS` days, by or to the level's organisations): per
+  care type, the median hours from referral to the first offer (the offer's audit record) and
+  the declines by coded reason.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from joinedup.core.audit import AuditEvent
+from joinedup.core.clock import utcnow
+from joinedup.domains.discharge.delay_reasons import DELAY_REASONS, NOT_RECORDED
+from joinedup.domains.discharge.models import DischargeAssessment, DischargeDelay, DischargePatient, DischargeReferral
+from joinedup.domains.discharge.pathways import PATHWAYS, PathwayCode
+from joinedup.domains.discharge.schemas import DECLINE_LABELS, ReferralState, uk_today
+from joinedup.domains.visibility.discharge_figures import (
+    CARE_GROUPS,
+    DelayFigure,
+    Demand,
+    DischargeSummary,
+    Patient,
+    ReferralFigure,
+    Waiting,
+    Ward,
+)
+from joinedup.domains.visibility.importers import STAGES
+from joinedup.geo import lookup
+
+REFERRAL_DAYS = 28
+OFFER_ACTION = "discharge_referral.offer"
+
+# Care type of the latest assessment -> shortfall care group.
+CARE_TYPE_GROUP = {
+    "homecare": "homecare",
+    "reablement_pathway_1": "reablement",
+    "reablement_pathway_2": "bedded_rehab",
+    "discharge_to_assess": "bedded_rehab",
+}
+# Without an assessment, the pathway says which group the patient waits for (P0 and a resident
+# returning to their care home wait for none).
+PATHWAY_GROUP = {
+    PathwayCode.P1_REABLEMENT.value: "reablement",
+    PathwayCode.P1_NEW_CARE.value: "homecare",
+    PathwayCode.P1_HOTEL.value: "homecare",
+    PathwayCode.P1_HOSPICE_AT_HOME.value: "homecare",
+    PathwayCode.P2_REHAB_BED.value: "bedded_rehab",
+    PathwayCode.P2_HOSPICE.value: "bedded_rehab",
+    PathwayCode.P2_HOMELESS_HOSTEL.value: "bedded_rehab",
+    PathwayCode.P2_EXTRA_CARE.value: "bedded_rehab",
+    PathwayCode.P3_NEW_PLACEMENT.value: "care_home",
+    PathwayCode.P3_END_OF_LIFE.value: "care_home",
+}
+_RESPONSIBLE_BY_FAMILY = {family: label for family, (_, label) in STAGES.items()}
+NOT_RECORDED_LABEL = "No reason recorded"
+_DECLINE_LABELS = {reason.value: label for reason, label in DECLINE_LABELS.items()}
+
+
+def ward_key(name: str) -> str:
+    """A ward's key in addresses: its name in lower case, runs of other characters as '-'."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "ward"
+
+
+def care_group(care_type: str | None, pathway: str) -> str | None:
+    if care_type is not None:
+        return CARE_TYPE_GROUP.get(care_type, "care_home")
+    return PATHWAY_GROUP.get(pathway)
+
+
+def reason_label(code: str | None) -> str:
+    if code is None or code == NOT_RECORDED or code not in DELAY_REASONS:
+        return NOT_RECORDED_LABEL
+    return DELAY_REASONS[code].display
+
+
+def responsible_for(code: str | None) -> str:
+    if code is None or code not in DELAY_REASONS:
+        return "Not recorded"
+    return _RESPONSIBLE_BY_FAMILY.get(DELAY_REASONS[code].family.lower(), "Other")
+
+
+def pathway_label(code: str) -> str:
+    try:
+        return f"Pathway {PATHWAYS[PathwayCode(code)].pathway}"
+    except ValueError:
+        return code
+
+
+@dataclass
+class _Stay:
+    id: str
+    organisation_id: str
+    name: str
+    ward: str
+    pathway: str
+    ready: date
+    home_postcode: str | None
+    care_type: str | None = None
+    current_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Span:
+    reason: str
+    start: date
+    end: date | None  # exclusive
+
+
+def _days_by_reason(spans: Sequence[_Span], ready: date, today: date) -> dict[str, int]:
+    """Bed days lost from `ready` to yesterday, each day given to the latest-started primary reason open that day."""
+    total = max(0, (today - ready).days)
+    if total == 0:
+        return {}
+    if not spans:
+        return {NOT_RECORDED: total}
+    out: dict[str, int] = defaultdict(int)
+    if len(spans) == 1:  # the usual case: no day-by-day walk
+        s = spans[0]
+        first, last = max(ready, s.start), min(today, s.end or today)
+        covered = max(0, (last - first).days)
+        if covered:
+            out[s.reason] += covered
+        if total - covered:
+            out[NOT_RECORDED] += total - covered
+        return out
+    ordered = sorted(spans, key=lambda s: s.start, reverse=True)
+    day = ready
+    while day < today:
+        reason = next((s.reason for s in ordered if s.start <= day and (s.end is None or day < s.end)), NOT_RECORDED)
+        out[reason] += 1
+        day += timedelta(days=1)
+    return out
+
+
+class DischargeRecords:
+    """Figures from the discharge package's tables, through the caller's session."""
+
+    SOURCE = "joinedup discharge records (live)"
+
+    def _stays(self, session: Session, organisation_ids: frozenset[str] | None, today: date) -> list[_Stay]:
+        query = select(
+            DischargePatient.id,
+            DischargePatient.organisation_id,
+            DischargePatient.name,
+            DischargePatient.ward,
+            DischargePatient.pathway,
+            DischargePatient.discharge_ready_on,
+            DischargePatient.home_postcode,
+        ).where(
+            DischargePatient.status == "in_hospital",
+            DischargePatient.discharge_ready_on.is_not(None),
+            DischargePatient.discharge_ready_on <= today,
+        )
+        if organisation_ids is not None and len(organisation_ids) <= 50:
+            query = query.where(DischargePatient.organisation_id.in_(sorted(organisation_ids)))
+        return [
+            _Stay(r.id, r.organisation_id, r.name, r.ward, r.pathway, r.discharge_ready_on, r.home_postcode)
+            for r in session.execute(query)
+            if organisation_ids is None or r.organisation_id in organisation_ids
+        ]
+
+    def _waiting_join(self) -> list[Any]:
+        return [
+            DischargePatient.status == "in_hospital",
+            DischargePatient.discharge_ready_on.is_not(None),
+        ]
+
+    def summary(self, session: Session, *, organisation_ids: frozenset[str]) -> DischargeSummary:
+        today = uk_today()
+        stays = {s.id: s for s in self._stays(session, organisation_ids, today)}
+        if stays:
+            self._add_care_types(session, stays)
+        spans = self._primary_spans(session, stays) if stays else {}
+        referrals = self._referrals(session, organisation_ids)
+        if not stays and not referrals:
+            return DischargeSummary(source=self.SOURCE, as_of=None)
+
+        demand = dict.fromkeys(CARE_GROUPS, 0)
+        by_pathway: dict[str, list[int]] = defaultdict(list)
+        delayed: dict[str, int] = defaultdict(int)
+        lost: dict[str, int] = defaultdict(int)
+        for stay in stays.values():
+            group = care_group(stay.care_type, stay.pathway)
+            if group is not None:
+                demand[group] += 1
+            days = (today - stay.ready).days
+            by_pathway[pathway_label(stay.pathway)].append(days)
+            by_pathway["All"].append(days)
+            delayed[stay.current_reason or NOT_RECORDED] += 1
+            for reason, n in _days_by_reason(spans.get(stay.id, ()), stay.ready, today).items():
+                lost[reason] += n
+        waiting = [
+            Waiting(pathway=p, patients=len(d), median_days=float(statistics.median(d)), longest_days=float(max(d)))
+            for p, d in sorted(by_pathway.items(), key=lambda i: (i[0] == "All", i[0]))
+        ]
+        delays = sorted(
+            (
+                DelayFigure(
+                    reason=reason_label(code),
+                    responsible=responsible_for(code),
+                    patients=float(delayed.get(code, 0)),
+                    bed_days_lost=float(lost.get(code, 0)),
+                )
+                for code in set(delayed) | set(lost)
+            ),
+            key=lambda d: (-(d.bed_days_lost or 0), -d.patients, d.reason),
+        )
+        return DischargeSummary(
+            source=self.SOURCE,
+            as_of=today,
+            # No patients at this level (a provider): demand is not known here rather than nil.
+            demand=[Demand(care_group=g, waiting=float(n), as_of=today) for g, n in demand.items()] if stays else [],
+            waiting=waiting,
+            delays=delays,
+            referrals=referrals,
+        )
+
+    def _add_care_types(self, session: Session, stays: dict[str, _Stay]) -> None:
+        """The care type of each waiting patient's latest assessment (one joined query)."""
+        rows = session.execute(
+            select(DischargeAssessment.patient_id, DischargeAssessment.version, DischargeAssessment.care_type)
+            .join(DischargePatient, DischargePatient.id == DischargeAssessment.patient_id)
+            .where(*self._waiting_join())
+        )
+        latest: dict[str, int] = {}
+        for patient_id, version, care_type in rows:
+            stay = stays.get(patient_id)
+            if stay is not None and version > latest.get(patient_id, 0):
+                latest[patient_id] = version
+                stay.care_type = care_type
+
+    def _primary_spans(self, session: Session, stays: dict[str, _Stay]) -> dict[str, list[_Span]]:
+        rows = session.execute(
+            select(
+                DischargeDelay.patient_id,
+                DischargeDelay.reason_code,
+                DischargeDelay.started_on,
+                DischargeDelay.ended_on,
+            )
+            .join(DischargePatient, DischargePatient.id == DischargeDelay.patient_id)
+            .where(DischargeDelay.primary.is_(True), *self._waiting_join())
+        )
+        spans: dict[str, list[_Span]] = defaultdict(list)
+        for patient_id, code, started, ended in rows:
+            stay = stays.get(patient_id)
+            if stay is None:
+                continue
+            spans[patient_id].append(_Span(code, started, ended))
+        for patient_id, own in spans.items():
+            current = [s for s in own if s.end is None]
+            if current:
+                stays[patient_id].current_reason = max(current, key=lambda s: s.start).reason
+        return spans
+
+    def _referrals(self, session: Session, organisation_ids: frozenset[str]) -> list[ReferralFigure]:
+        since = utcnow() - timedelta(days=REFERRAL_DAYS)
+        rows = [
+            r
+            for r in session.execute(
+                select(
+                    DischargeReferral.id,
+                    DischargeReferral.hospital_organisation_id,
+                    DischargeReferral.provider_organisation_id,
+                    # Only the care type, extracted by the database: not 2,000 JSON documents decoded here.
+                    DischargeReferral.summary["care_type"].as_string().label("care_type"),
+                    DischargeReferral.state,
+                    DischargeReferral.decline_reason,
+                    DischargeReferral.created_at,
+                ).where(DischargeReferral.created_at >= since)
+            )
+            if r.hospital_organisation_id in organisation_ids or r.provider_organisation_id in organisation_ids
+        ]
+        if not rows:
+            return []
+        offered: dict[str, datetime] = {
+            record_id: at
+            for record_id, at in session.execute(
+                select(AuditEvent.record_id, func.min(AuditEvent.occurred_at))
+                .where(AuditEvent.action == OFFER_ACTION, AuditEvent.occurred_at >= since)
+                .group_by(AuditEvent.record_id)
+            )
+            if record_id is not None
+        }
+        by_type: dict[str, list[Any]] = defaultdict(list)
+        for r in rows:
+            by_type[str(r.care_type or "unknown")].append(r)
+        out = []
+        for care_type, group in sorted(by_type.items()):
+            hours = []
+            reasons: dict[str, int] = defaultdict(int)
+            declined = 0
+            for r in group:
+                at = offered.get(r.id)
+                if at is not None:
+                    hours.append(max(0.0, (_aware(at) - _aware(r.created_at)).total_seconds() / 3600))
+                if r.state == ReferralState.DECLINED.value:
+                    declined += 1
+                    code = r.decline_reason
+                    label = _DECLINE_LABELS.get(code or "", code or "Other")
+                    reasons[str(label)] += 1
+            out.append(
+                ReferralFigure(
+                    care_type=care_type.replace("_", " ").capitalize(),
+                    referrals=len(group),
+                    median_hours_to_first_offer=statistics.median(hours) if hours else None,
+                    declined=declined,
+                    decline_reasons=dict(reasons),
+                )
+            )
+        return out
+
+    def wards(self, session: Session, *, organisation_id: str) -> Sequence[Ward]:
+        today = uk_today()
+        by_ward: dict[str, list[_Stay]] = defaultdict(list)
+        for stay in self._stays(session, frozenset({organisation_id}), today):
+            by_ward[stay.ward].append(stay)
+        return [
+            Ward(
+                ward_id=ward_key(name),
+                name=name,
+                site=None,
+                patients_waiting=len(stays),
+                longest_wait_days=float(max((today - s.ready).days for s in stays)),
+            )
+            for name, stays in sorted(by_ward.items())
+        ]
+
+    def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[Patient]:
+        today = uk_today()
+        stays = {
+            s.id: s for s in self._stays(session, frozenset({organisation_id}), today) if ward_key(s.ward) == ward_id
+        }
+        if not stays:
+            return ()
+        self._add_care_types(session, stays)
+        self._primary_spans(session, stays)
+        return [
+            Patient(
+                reference=s.id,
+                display_name=s.name,
+                pathway=pathway_label(s.pathway),
+                care_group=care_group(s.care_type, s.pathway),
+                days_waiting=float((today - s.ready).days),
+                delay_reason=reason_label(s.current_reason) if s.current_reason else None,
+                responsible=responsible_for(s.current_reason) if s.current_reason else None,
+                home_lsoa=_lsoa(s.home_postcode),
+            )
+            for s in sorted(stays.values(), key=lambda s: (s.ready, s.name))
+        ]
+
+    def home_areas(self, session: Session, *, organisation_ids: frozenset[str]) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for stay in self._stays(session, organisation_ids, uk_today()):
+            lsoa = _lsoa(stay.home_postcode)
+            if lsoa is not None:
+                out[lsoa] += 1
+        return dict(out)
+
+
+def _lsoa(postcode: str | None) -> str | None:
+    if not postcode:
+        return None
+    try:
+        point = lookup.locate(postcode)
+    except ValueError:
+        return None
+    return point.lsoa_code if point else None
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
