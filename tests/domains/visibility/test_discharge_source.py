@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from joinedup.core.audit import AuditEvent
+from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import AssessmentIn, DeclineIn, DelayIn, OfferIn, PatientIn
@@ -206,6 +207,15 @@ def test_pages_show_real_wards_and_patients_to_the_caring_team_only(  # type: ig
 def test_referral_events_refresh_the_open_page() -> None:
     assert "discharge.referral_offered" in LIVE_TOPICS and "discharge.referral_declined" in LIVE_TOPICS
     assert "capacity.updated" in LIVE_TOPICS
+
+
+def test_every_discharge_change_refreshes_the_open_page(dx: Discharge, ward_list: dict[str, str]) -> None:
+    """Patients added, assessed, delayed, discharged, referred: whatever the discharge package
+    announces, an open visibility page listens for."""
+    with dx.session() as s:
+        emitted = set(s.scalars(select(OutboxEvent.topic).where(OutboxEvent.topic.like("discharge.%"))))
+    assert {"discharge.patient_added", "discharge.delay_added", "discharge.patient_discharged"} <= emitted
+    assert emitted <= set(LIVE_TOPICS)
 
 
 def test_ward_keys_are_safe_in_addresses() -> None:

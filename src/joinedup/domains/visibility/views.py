@@ -28,6 +28,11 @@ HTML_ROWS = 100
 LIVE_TOPICS = (
     "capacity.updated",
     "discharge.patient_added",
+    "discharge.patient_updated",
+    "discharge.assessment_added",
+    "discharge.delay_added",
+    "discharge.delay_ended",
+    "discharge.patient_discharged",
     *(f"discharge.referral_{state.value}" for state in ReferralState),
 )
 
