@@ -91,6 +91,34 @@ def _event(session: Session, topic: str, *, org_id: str, system_id: str, record_
     outbox.emit(session, topic=topic, organisation_id=org_id, system_id=system_id, record_id=record_id, payload=payload)
 
 
+def _patient_changed(
+    session: Session,
+    actor: Principal,
+    patient: DischargePatient,
+    *,
+    action: str,
+    topic: str,
+    record_type: str = "discharge_patient",
+    record_id: str | None = None,
+    personal_data: bool = True,
+    detail: dict[str, Any] | None = None,
+    **payload: Any,
+) -> None:
+    """Audit a change to a patient's record (or one of its rows) and announce it on the hospital's
+    stream, in the caller's transaction; the event names the patient, never their details."""
+    audit.record(
+        session,
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id or patient.id,
+        record_organisation_id=patient.organisation_id,
+        personal_data=personal_data,
+        detail=detail,
+    )
+    _event(session, topic, org_id=patient.organisation_id, system_id=patient.system_id, record_id=patient.id, **payload)
+
+
 # Patients
 
 
@@ -118,16 +146,7 @@ def create_patient(session: Session, *, actor: Principal, data: PatientIn, synth
     except IntegrityError:
         session.rollback()
         raise conflict("This patient's stay is already on the list.", field="body.nhs_number") from None
-    audit.record(
-        session,
-        actor=actor,
-        action="discharge_patient.create",
-        record_type="discharge_patient",
-        record_id=patient.id,
-        record_organisation_id=hospital.id,
-        personal_data=True,
-    )
-    _event(session, "discharge.patient_added", org_id=hospital.id, system_id=hospital.system_id, record_id=patient.id)
+    _patient_changed(session, actor, patient, action="discharge_patient.create", topic="discharge.patient_added")
     return patient
 
 
@@ -197,22 +216,13 @@ def update_patient(session: Session, *, actor: Principal, patient_id: str, data:
         patient.pathway = data.pathway.value
     if data.ward is not None:
         patient.ward = data.ward
-    audit.record(
+    _patient_changed(
         session,
-        actor=actor,
+        actor,
+        patient,
         action="discharge_patient.update",
-        record_type="discharge_patient",
-        record_id=patient.id,
-        record_organisation_id=patient.organisation_id,
-        personal_data=True,
+        topic="discharge.patient_updated",
         detail={"fields": sorted(data.model_dump(exclude_none=True))},
-    )
-    _event(
-        session,
-        "discharge.patient_updated",
-        org_id=patient.organisation_id,
-        system_id=patient.system_id,
-        record_id=patient.id,
     )
     return patient
 
@@ -264,22 +274,15 @@ def add_assessment(session: Session, *, actor: Principal, patient_id: str, data:
     )
     session.add(row)
     session.flush()
-    audit.record(
+    _patient_changed(
         session,
-        actor=actor,
+        actor,
+        patient,
         action="discharge_assessment.create",
+        topic="discharge.assessment_added",
         record_type="discharge_assessment",
         record_id=row.id,
-        record_organisation_id=patient.organisation_id,
-        personal_data=True,
         detail={"version": version, "patient_id": patient.id},
-    )
-    _event(
-        session,
-        "discharge.assessment_added",
-        org_id=patient.organisation_id,
-        system_id=patient.system_id,
-        record_id=patient.id,
         version=version,
     )
     return row
@@ -861,21 +864,16 @@ def add_delay(session: Session, *, actor: Principal, patient_id: str, data: Dela
     )
     session.add(delay)
     session.flush()
-    audit.record(
+    _patient_changed(
         session,
-        actor=actor,
+        actor,
+        patient,
         action="discharge_delay.create",
+        topic="discharge.delay_added",
         record_type="discharge_delay",
         record_id=delay.id,
-        record_organisation_id=patient.organisation_id,
+        personal_data=False,
         detail={"reason_code": delay.reason_code, "primary": delay.primary},
-    )
-    _event(
-        session,
-        "discharge.delay_added",
-        org_id=patient.organisation_id,
-        system_id=patient.system_id,
-        record_id=patient.id,
     )
     return delay
 
@@ -898,20 +896,15 @@ def end_delay(session: Session, *, actor: Principal, patient_id: str, delay_id: 
     if delay.ended_on is not None:
         raise conflict("This delay has already ended.")
     delay.ended_on = max(uk_today(), delay.started_on)
-    audit.record(
+    _patient_changed(
         session,
-        actor=actor,
+        actor,
+        patient,
         action="discharge_delay.end",
+        topic="discharge.delay_ended",
         record_type="discharge_delay",
         record_id=delay.id,
-        record_organisation_id=patient.organisation_id,
-    )
-    _event(
-        session,
-        "discharge.delay_ended",
-        org_id=patient.organisation_id,
-        system_id=patient.system_id,
-        record_id=patient.id,
+        personal_data=False,
     )
     return delay
 
@@ -954,21 +947,8 @@ def discharge(session: Session, *, actor: Principal, patient_id: str, at: dateti
         d.ended_on = max(day, d.started_on)
     patient.status = "discharged"
     patient.discharged_at = at
-    audit.record(
-        session,
-        actor=actor,
-        action="discharge_patient.discharge",
-        record_type="discharge_patient",
-        record_id=patient.id,
-        record_organisation_id=patient.organisation_id,
-        personal_data=True,
-    )
-    _event(
-        session,
-        "discharge.patient_discharged",
-        org_id=patient.organisation_id,
-        system_id=patient.system_id,
-        record_id=patient.id,
+    _patient_changed(
+        session, actor, patient, action="discharge_patient.discharge", topic="discharge.patient_discharged"
     )
     return patient
 
