@@ -19,6 +19,7 @@ from joinedup.config import Settings
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db import migrate
+from joinedup.domains.capacity import rules
 from joinedup.domains.organisations.models import CareSystem, Organisation, OrganisationType, Place
 
 PG_URL = os.environ.get("JOINEDUP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -105,4 +106,23 @@ def bed(rng: random.Random, bed_type: str) -> dict[str, Any]:
         "reserved": reserved,
         "vacant": vacant,
         "accepting_admissions": vacant - reserved,
+    }
+
+
+def current_row(sid: str, oid: str, system_id: str, kind: str, sections: dict[str, Any]) -> dict[str, Any]:
+    """A capacity_current row with the search columns the service keeps beside the sections."""
+    tags = rules.search_tags(kind, sections, None)
+    return {
+        "service_id": sid,
+        "organisation_id": oid,
+        "system_id": system_id,
+        "sections": sections,
+        "as_of": rules.newest_as_of(sections),
+        "status": sections["status"]["value"]["status"],
+        "offered_types": tags.offered_types,
+        "accepting_types": tags.accepting_types,
+        "skills": tags.skills,
+        "funding": tags.funding,
+        "areas": tags.areas,
+        "vacant_accepting": tags.vacant_accepting,
     }

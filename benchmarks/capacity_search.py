@@ -21,14 +21,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from capacity_common import actor_for, bed, fresh_database, make_providers, settings_for
+from capacity_common import actor_for, bed, current_row, fresh_database, make_providers, settings_for
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
 from joinedup.core.permissions import Role
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
-from joinedup.domains.capacity import rules, schemas, service
+from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 
 SERVICES = 30_000
@@ -80,23 +80,7 @@ def build(url: str, history: int, rng: random.Random) -> tuple[str, list[str], l
                 }
             )
             sections = _sections(rng, now - timedelta(minutes=rng.randint(1, 60 * 30)), f"u{i}")
-            tags = rules.search_tags("care_home", sections, None)
-            currents.append(
-                {
-                    "service_id": sid,
-                    "organisation_id": oid,
-                    "system_id": system_id,
-                    "sections": sections,
-                    "as_of": rules.newest_as_of(sections),
-                    "status": sections["status"]["value"]["status"],
-                    "offered_types": tags.offered_types,
-                    "accepting_types": tags.accepting_types,
-                    "skills": tags.skills,
-                    "funding": tags.funding,
-                    "areas": tags.areas,
-                    "vacant_accepting": tags.vacant_accepting,
-                }
-            )
+            currents.append(current_row(sid, oid, system_id, "care_home", sections))
             points.append((lat, lon))
         for start in range(0, SERVICES, 5000):
             session.execute(insert(CapacityService), services[start : start + 5000])

@@ -26,14 +26,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from capacity_common import actor_for, bed, fresh_database, make_providers, settings_for
+from capacity_common import actor_for, bed, current_row, fresh_database, make_providers, settings_for
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.permissions import Role
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
-from joinedup.domains.capacity import rules, schemas, service
+from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
 from joinedup.domains.discharge import matching
 from joinedup.domains.discharge.models import (
@@ -156,23 +156,7 @@ def build(url: str, rng: random.Random) -> tuple[str, str, list[str], list[str]]
             )
             age = timedelta(minutes=rng.randint(1, 60 * 30))
             sections = _sections(rng, kind, now - age, f"u{i}", around(lat, lon))
-            tags = rules.search_tags(kind, sections, None)
-            currents.append(
-                {
-                    "service_id": sid,
-                    "organisation_id": oid,
-                    "system_id": system_id,
-                    "sections": sections,
-                    "as_of": rules.newest_as_of(sections),
-                    "status": sections["status"]["value"]["status"],
-                    "offered_types": tags.offered_types,
-                    "accepting_types": tags.accepting_types,
-                    "skills": tags.skills,
-                    "funding": tags.funding,
-                    "areas": tags.areas,
-                    "vacant_accepting": tags.vacant_accepting,
-                }
-            )
+            currents.append(current_row(sid, oid, system_id, kind, sections))
             profiles.append(
                 {"service_id": sid, "organisation_id": oid, "cqc_rating": rng.choice(["good", "outstanding", None])}
             )
