@@ -67,6 +67,16 @@ def conflict(detail: str, field: str | None = None) -> ProblemError:
     return ProblemError(409, "conflict", "Conflict", detail, errors=errors)
 
 
+def forbidden(field: str, message: str, detail: str | None = None) -> ProblemError:
+    return ProblemError(
+        403,
+        "forbidden",
+        "Forbidden",
+        detail or message,
+        errors=[FieldError(field=field, message=message, code="forbidden")],
+    )
+
+
 def invalid(field: str, message: str, code: str = "invalid") -> ProblemError:
     return ProblemError(
         422,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from joinedup import __version__
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import FieldError, ProblemError, field_errors, invalid, not_found
+from joinedup.core.errors import FieldError, ProblemError, field_errors, forbidden, invalid, not_found
 from joinedup.core.state import AppState
 from joinedup.domains.capacity import permissions, schemas, service
 from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
@@ -326,16 +326,15 @@ async def update_healthcare_service(
             **body,
             "identifier": [{"system": identifier_system(row.organisation_id), "value": row.provider_service_id}],
         }
+    _require_own(session, actor, row, "HealthcareService.id")
+    return _upsert_healthcare_service(session, actor, state, body)
+
+
+def _require_own(session: Session, actor: Principal, row: CapacityService, field: str) -> None:
+    """Writes reach only the caller's own organisation's services (reads may see more)."""
     org = service.target_organisation(session, actor=actor, organisation_id=None)
     if row.organisation_id != org.id:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Forbidden",
-            "This service belongs to another organisation.",
-            errors=[FieldError(field="HealthcareService.id", message="not your service", code="forbidden")],
-        )
-    return _upsert_healthcare_service(session, actor, state, body)
+        raise forbidden(field, "not your service", "This service belongs to another organisation.")
 
 
 def _upsert_healthcare_service(
@@ -494,15 +493,7 @@ async def write_measure_report(request: Request, actor: Writer, session: DbSessi
     if report.subject is None or not report.subject.reference:
         raise invalid("MeasureReport.subject", "give subject HealthcareService/{id}", "missing")
     row = _find(session, actor, report.subject.reference)
-    org = service.target_organisation(session, actor=actor, organisation_id=None)
-    if row.organisation_id != org.id:
-        raise ProblemError(
-            403,
-            "forbidden",
-            "Forbidden",
-            "This service belongs to another organisation.",
-            errors=[FieldError(field="MeasureReport.subject", message="not your service", code="forbidden")],
-        )
+    _require_own(session, actor, row, "MeasureReport.subject")
     as_of = _as_of(body.get("date"), "MeasureReport.date")
     update_id = report.identifier[0].value if report.identifier else None
     beds = []

@@ -21,7 +21,7 @@ from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
-from joinedup.core.errors import FieldError, ProblemError, conflict, field_errors, invalid, not_found
+from joinedup.core.errors import FieldError, ProblemError, conflict, field_errors, forbidden, invalid, not_found
 from joinedup.core.pagination import decode_cursor, encode_cursor
 from joinedup.db.bulk import append_rows
 from joinedup.domains.capacity import rules, schemas
@@ -36,23 +36,17 @@ KIND_FOR_ORG = {
 }
 
 
-def _forbidden(field: str, message: str) -> ProblemError:
-    return ProblemError(
-        403, "forbidden", "Forbidden", message, errors=[FieldError(field=field, message=message, code="forbidden")]
-    )
-
-
 def target_organisation(session: Session, *, actor: Principal, organisation_id: str | None) -> Organisation:
     """The provider whose services a write is for: the caller's own, or (for an administrator)
     one it names. A provider can never write another provider's services."""
     org_id = organisation_id or actor.organisation_id
     if org_id is None:
-        raise _forbidden("query.organisation_id", "You do not act for an organisation.")
+        raise forbidden("query.organisation_id", "You do not act for an organisation.")
     if org_id != actor.organisation_id and org_id not in actor.visible_organisation_ids:
-        raise _forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
+        raise forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
     org = session.get(Organisation, org_id)
     if org is None:
-        raise _forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
+        raise forbidden("query.organisation_id", f"You may not act for organisation {org_id!r}.")
     if org.type not in PROVIDER_TYPES:
         raise invalid("query.organisation_id", "Only care providers have capacity.", "not_a_provider")
     return org
