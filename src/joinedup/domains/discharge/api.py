@@ -291,31 +291,7 @@ def question(actor: ProviderWriter, session: DbSession, referral_id: Id, body: M
 # Reports
 
 
-def _report_org(actor: Principal, organisation_id: str | None) -> str:
-    org_id = organisation_id or actor.organisation_id
-    if org_id is None or (org_id != actor.organisation_id and org_id not in actor.visible_organisation_ids):
-        raise ProblemError(403, "forbidden", "Forbidden", "You may not report on that organisation.")
-    return org_id
-
-
 OrgQuery = Annotated[str | None, Query(max_length=36, description="Hospital (default: the one you act for)")]
-
-
-EARLIEST_REPORT_DAY = date(1900, 1, 1)
-
-
-def _range(start: date | None, end: date | None) -> tuple[date, date]:
-    # A date near year 1 overflows the arithmetic below (a 500); no record is that old.
-    for name, value in (("start", start), ("end", end)):
-        if value is not None and value < EARLIEST_REPORT_DAY:
-            raise invalid(f"query.{name}", f"{name} is before {EARLIEST_REPORT_DAY.isoformat()}", "range")
-    end = end or uk_today()
-    start = start or end - timedelta(days=27)
-    if start > end:
-        raise invalid("query.start", "start is after end", "range")
-    if (end - start).days > 366:
-        raise invalid("query.start", "at most 367 days at once", "range")
-    return start, end
 
 
 @router.get("/reports/bed-days", response_model=BedDaysReport)
@@ -327,8 +303,10 @@ def bed_days(
     organisation_id: OrgQuery = None,
 ) -> BedDaysReport:
     """Bed days lost by patient, delay reason, pathway, organisation and provider."""
-    first, last = _range(start, end)
-    return reports.bed_days_report(session, organisation_id=_report_org(actor, organisation_id), start=first, end=last)
+    first, last = reports.report_range(start, end)
+    return reports.bed_days_report(
+        session, organisation_id=reports.report_organisation(actor, organisation_id), start=first, end=last
+    )
 
 
 @router.get("/reports/daily", response_model=list[DailySitrepRow])
@@ -340,8 +318,10 @@ def daily(
     organisation_id: OrgQuery = None,
 ) -> list[DailySitrepRow]:
     """Daily counts in the acute sitrep shape: not meeting criteria to reside, and discharged."""
-    first, last = _range(start, end)
-    return reports.daily_sitrep(session, organisation_id=_report_org(actor, organisation_id), start=first, end=last)
+    first, last = reports.report_range(start, end)
+    return reports.daily_sitrep(
+        session, organisation_id=reports.report_organisation(actor, organisation_id), start=first, end=last
+    )
 
 
 @router.get("/reports/delay-reasons", response_model=list[MonthlyDelayRow])
@@ -355,4 +335,6 @@ def monthly(
     month = month or uk_today()
     if not (date(2000, 1, 1) <= month <= uk_today() + timedelta(days=31)):
         raise invalid("query.month", "a month from 2000 to now", "range")
-    return reports.monthly_delay_reasons(session, organisation_id=_report_org(actor, organisation_id), month=month)
+    return reports.monthly_delay_reasons(
+        session, organisation_id=reports.report_organisation(actor, organisation_id), month=month
+    )

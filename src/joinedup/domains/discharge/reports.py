@@ -16,6 +16,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from joinedup.core.auth.principal import Principal
+from joinedup.core.errors import ProblemError, invalid
 from joinedup.domains.capacity.models import CapacityService
 from joinedup.domains.capacity.rules import UK
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS, NOT_RECORDED
@@ -32,6 +34,32 @@ from joinedup.domains.discharge.schemas import (
 from joinedup.domains.organisations.models import Organisation
 
 FIVE_PM = time(17, 0)
+
+
+def report_organisation(actor: Principal, organisation_id: str | None) -> str:
+    """The hospital a report is for: the caller's own, or one it may see."""
+    org_id = organisation_id or actor.organisation_id
+    if org_id is None or (org_id != actor.organisation_id and org_id not in actor.visible_organisation_ids):
+        raise ProblemError(403, "forbidden", "Forbidden", "You may not report on that organisation.")
+    return org_id
+
+
+EARLIEST_REPORT_DAY = date(1900, 1, 1)
+
+
+def report_range(start: date | None, end: date | None) -> tuple[date, date]:
+    """The days a report covers: the last 28 by default, at most 367, none before 1900."""
+    # A date near year 1 overflows the arithmetic below (a 500); no record is that old.
+    for name, value in (("start", start), ("end", end)):
+        if value is not None and value < EARLIEST_REPORT_DAY:
+            raise invalid(f"query.{name}", f"{name} is before {EARLIEST_REPORT_DAY.isoformat()}", "range")
+    end = end or uk_today()
+    start = start or end - timedelta(days=27)
+    if start > end:
+        raise invalid("query.start", "start is after end", "range")
+    if (end - start).days > 366:
+        raise invalid("query.start", "at most 367 days at once", "range")
+    return start, end
 
 
 def discharge_day(patient: DischargePatient) -> date | None:
