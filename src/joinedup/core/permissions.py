@@ -56,35 +56,32 @@ class Permission(StrEnum):
 _P = Permission
 _READ_ORGS = {_P.HOME_VIEW, _P.ORGANISATIONS_READ, _P.EVENTS_LISTEN}
 _CAPACITY = {_P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.CAPACITY_EXPORT}
+# System visibility: counts for every staff role that plans or places care; patient level only for
+# the roles that care for the patient (checked again against their own organisation).
+_SEES_SYSTEM = {_P.VISIBILITY_READ}
+_SEES_PATIENTS = {_P.VISIBILITY_READ, _P.VISIBILITY_PATIENTS}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISCHARGE_COORDINATOR: frozenset(
-        _READ_ORGS | {_P.CAPACITY_READ, _P.DISCHARGE_COORDINATE, _P.DISCHARGE_REPORT}
+        _READ_ORGS | _SEES_PATIENTS | {_P.CAPACITY_READ, _P.DISCHARGE_COORDINATE, _P.DISCHARGE_REPORT}
     ),
     Role.PROVIDER_MANAGER: frozenset(
-        _READ_ORGS | _CAPACITY | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN, _P.DISCHARGE_RESPOND}
+        _READ_ORGS | _CAPACITY | _SEES_SYSTEM | {_P.CREDENTIALS_MANAGE, _P.ROSTERS_RUN, _P.DISCHARGE_RESPOND}
     ),
     Role.CARE_WORKER: frozenset({_P.HOME_VIEW, _P.ORGANISATIONS_READ}),
-    Role.CLINICIAN: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
+    Role.CLINICIAN: frozenset(_READ_ORGS | _SEES_PATIENTS | {_P.CAPACITY_READ}),
     Role.COMMISSIONER: frozenset(
         _READ_ORGS
+        | _SEES_SYSTEM
         | {_P.CAPACITY_READ, _P.CAPACITY_EXPORT, _P.ROSTERS_RUN, _P.DISCHARGE_REPORT, _P.NEIGHBOURHOODS_DESIGN}
     ),
-    Role.INSPECTOR: frozenset(_READ_ORGS | {_P.CAPACITY_READ}),
+    Role.INSPECTOR: frozenset(_READ_ORGS | _SEES_SYSTEM | {_P.CAPACITY_READ}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(Permission),
     Role.CARER: frozenset({_P.HOME_VIEW}),
     Role.PROVIDER_SYSTEM: frozenset(
         {_P.ORGANISATIONS_READ, _P.EVENTS_LISTEN, _P.CAPACITY_READ, _P.CAPACITY_WRITE, _P.ROSTERS_RUN}
     ),
 }
-
-
-# System visibility: counts for every staff role that plans or places care; patient level only for
-# the roles that care for the patient (checked again against their own organisation).
-for _role in (Role.DISCHARGE_COORDINATOR, Role.PROVIDER_MANAGER, Role.CLINICIAN, Role.COMMISSIONER, Role.INSPECTOR):
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_P.VISIBILITY_READ}
-for _role in (Role.DISCHARGE_COORDINATOR, Role.CLINICIAN):
-    ROLE_PERMISSIONS[_role] = ROLE_PERMISSIONS[_role] | {_P.VISIBILITY_PATIENTS}
 
 
 def role_allows(role: Role, permission: Permission) -> bool:
