@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import Select, String, and_, any_, func, literal, or_, select
+from sqlalchemy import Select, String, Table, and_, any_, bindparam, func, insert, literal, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from joinedup.config import Settings
 from joinedup.core import audit, outbox
@@ -28,6 +29,10 @@ from joinedup.domains.capacity import rules, schemas
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
 from joinedup.geo import lookup
+
+_CURRENT = cast(Table, CapacityCurrent.__table__)
+_HISTORY = cast(Table, CapacityUpdateRow.__table__)
+_SERVICES = cast(Table, CapacityService.__table__)
 
 KIND_FOR_ORG = {
     "care_home_provider": schemas.ServiceKind.CARE_HOME,
@@ -148,13 +153,34 @@ def list_services(session: Session, *, actor: Principal, organisation_id: str) -
 # Updates
 
 
+class _Named(NamedTuple):
+    """What a batch needs of a service it names: read as a plain row, not an ORM object."""
+
+    id: str
+    provider_service_id: str
+    organisation_id: str
+    system_id: str
+    kind: str
+    postcode: str | None
+    postcode_district: str | None
+
+
+class _Located(Protocol):
+    @property
+    def kind(self) -> str: ...
+    @property
+    def postcode(self) -> str | None: ...
+    @property
+    def postcode_district(self) -> str | None: ...
+
+
 @dataclass
 class _Item:
     index: int
     update: schemas.CapacityUpdate
     values: dict[str, Any]
     as_of: datetime
-    service: CapacityService | None = None
+    service: _Named | None = None
     outcome: str = "pending"
     errors: list[FieldError] | None = None
 
@@ -239,11 +265,13 @@ def ingest_for(
             )
 
     ids = {i.update.update_id for i in items}
+    # Plain rows: in a normal batch nothing is found, and building ORM objects for a check
+    # would cost more than the check.
     known = {
         row.update_id: row
-        for row in session.scalars(
-            select(CapacityUpdateRow).where(
-                CapacityUpdateRow.organisation_id == org.id, _one_of(session, CapacityUpdateRow.update_id, ids)
+        for row in session.execute(
+            select(_HISTORY.c.update_id, _HISTORY.c.payload, _HISTORY.c.as_of, _HISTORY.c.source_system).where(
+                _HISTORY.c.organisation_id == org.id, _one_of(session, _HISTORY.c.update_id, ids)
             )
         )
     }
@@ -320,54 +348,48 @@ def _one_of(session: Session, column: Any, values: set[str]) -> Any:
 
 def _lock_services(
     session: Session, organisation_id: str, provider_service_ids: set[str]
-) -> tuple[dict[str, CapacityService], dict[str, CapacityCurrent]]:
-    """The services named, locked for the transaction, and then their current state.
+) -> tuple[dict[str, _Named], dict[str, dict[str, Any]]]:
+    """The services named, locked for the transaction, and then their current sections.
 
     The service row always exists, so batches for one service queue here even before it has a
     state. The state is read after the lock, by its own statement, so it is the one the batch
     before left behind (PostgreSQL: a fresh snapshot per statement; SQLite: the write lock is
-    taken first, by a no-op write, before anything is read)."""
+    taken first, by a no-op write, before anything is read).
+
+    Both are read as plain rows from the tables (the caller has already checked the
+    organisation, and every row is filtered by it): building ORM objects for them cost more
+    than the statements, and the batch writes the state back with one statement of its own
+    (`_write_currents`)."""
+    table = _SERVICES
     named = and_(
-        CapacityService.organisation_id == organisation_id,
-        CapacityService.provider_service_id.in_(provider_service_ids),
+        table.c.organisation_id == organisation_id, _one_of(session, table.c.provider_service_id, provider_service_ids)
     )
-    stmt = select(CapacityService).where(named)
+    stmt = select(*(table.c[f] for f in _Named._fields)).where(named)
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.order_by(CapacityService.id).with_for_update()
+        stmt = stmt.order_by(table.c.id).with_for_update()
     else:
         session.execute(
-            sql_update(CapacityService)
-            .where(named)
-            .values(updated_at=CapacityService.updated_at)  # changes nothing, takes the lock
-            .execution_options(synchronize_session=False)
+            sql_update(table).where(named).values(updated_at=table.c.updated_at)  # changes nothing, takes the lock
         )
-    services = {s.provider_service_id: s for s in session.scalars(stmt)}
-    ids = [s.id for s in services.values()]
-    currents = (
-        {
-            c.service_id: c
-            for c in session.scalars(
-                select(CapacityCurrent)
-                .where(CapacityCurrent.service_id.in_(ids))
-                .execution_options(populate_existing=True)
-            )
-        }
-        if ids
-        else {}
-    )
-    return services, currents
+    services = {row.provider_service_id: _Named(*row) for row in session.execute(stmt)}
+    if not services:
+        return services, {}
+    ids = {s.id for s in services.values()}
+    held = select(_CURRENT.c.service_id, _CURRENT.c.sections).where(_one_of(session, _CURRENT.c.service_id, ids))
+    return services, {row.service_id: row.sections for row in session.execute(held)}
 
 
-def _home_areas(service: CapacityService) -> tuple[str | None, str | None]:
+def _home_areas(service: _Located) -> tuple[str | None, str | None]:
     """The service's postcode district and, where the postcode extract knows it, its LSOA."""
     point = lookup.locate(service.postcode) if service.postcode else None
     return service.postcode_district, point.lsoa_code if point else None
 
 
-def _retag(current: CapacityCurrent, service: CapacityService) -> None:
-    tags = rules.search_tags(service.kind, current.sections, *_home_areas(service))
-    status = current.sections.get("status")
-    columns = {
+def _search_columns(sections: dict[str, Any], service: _Located, fallback_as_of: datetime) -> dict[str, Any]:
+    """The columns searches filter on, derived from the sections held and where the service is."""
+    tags = rules.search_tags(service.kind, sections, *_home_areas(service))
+    status = sections.get("status")
+    return {
         "offered_types": tags.offered_types,
         "accepting_types": tags.accepting_types,
         "skills": tags.skills,
@@ -375,11 +397,74 @@ def _retag(current: CapacityCurrent, service: CapacityService) -> None:
         "areas": tags.areas[:4000],
         "vacant_accepting": tags.vacant_accepting,
         "status": status["value"]["status"] if status else None,
-        "as_of": rules.newest_as_of(current.sections) or current.as_of,
+        "as_of": rules.newest_as_of(sections) or fallback_as_of,
     }
-    for name, value in columns.items():
+
+
+def _retag(current: CapacityCurrent, service: CapacityService) -> None:
+    for name, value in _search_columns(current.sections, service, current.as_of).items():
         if getattr(current, name) != value:  # unchanged columns stay out of the UPDATE
             setattr(current, name, value)
+
+
+# One UPDATE statement for every batch, executed once per row set (executemany).
+_CURRENT_UPDATE = (
+    sql_update(_CURRENT)
+    .where(_CURRENT.c.service_id == bindparam("current_service_id"))
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "sections",
+                "offered_types",
+                "accepting_types",
+                "skills",
+                "funding",
+                "areas",
+                "vacant_accepting",
+                "status",
+                "as_of",
+            )
+        }
+    )
+)
+
+
+def _write_currents(
+    session: Session,
+    services: dict[str, _Named],
+    sections: dict[str, dict[str, Any]],
+    held: set[str],
+    now: datetime,
+) -> None:
+    """Write the new state of each service in `sections`: one executemany UPDATE for those that
+    had a state (`held`) and one INSERT for those that had none. Core statements, because the
+    ORM's unit of work costs more than the write for a batch's 50 rows; any copy of these rows
+    already loaded into the session is expired so that it is read again."""
+    updates: list[dict[str, Any]] = []
+    inserts: list[dict[str, Any]] = []
+    for service_id, new in sections.items():
+        service = services[service_id]
+        row = {"sections": new, **_search_columns(new, service, now)}
+        if service_id in held:
+            updates.append({"current_service_id": service_id, **row})
+        else:
+            inserts.append(
+                {
+                    "service_id": service_id,
+                    "organisation_id": service.organisation_id,
+                    "system_id": service.system_id,
+                    **row,
+                }
+            )
+    if updates:
+        session.connection().execute(_CURRENT_UPDATE, updates)
+    if inserts:
+        session.connection().execute(insert(_CURRENT), inserts)
+    for service_id in sections:
+        stale = session.identity_map.get(identity_key(CapacityCurrent, (service_id,)))
+        if stale is not None:
+            session.expire(stale)
 
 
 def _store(
@@ -389,10 +474,11 @@ def _store(
     org: Organisation,
     items: Sequence[_Item],
     now: datetime,
-    currents: dict[str, CapacityCurrent],
+    currents: dict[str, dict[str, Any]],
 ) -> int:
     """History rows, audit rows and events go in as bulk appends; the current state of each
-    service touched (`currents`, read with its locked service row) is written once."""
+    service touched (`currents`: its sections, read after its service row was locked) is
+    written once."""
     if not items:
         return 0
     channel = request_context().channel
@@ -401,8 +487,8 @@ def _store(
     # One audit row and one event per service per request, listing every update id: a batch of
     # 1,000 readings for 50 services is 50 audited changes, not 1,000 (and 20x less to write).
     per_service: dict[str, list[tuple[_Item, bool]]] = {}
-    touched: dict[str, CapacityService] = {}
-    sections: dict[str, dict[str, Any]] = {sid: c.sections for sid, c in currents.items()}
+    touched: dict[str, _Named] = {}
+    sections: dict[str, dict[str, Any]] = dict(currents)
     for item in items:
         service = item.service
         assert service is not None
@@ -433,21 +519,9 @@ def _store(
             }
         )
         per_service.setdefault(service.id, []).append((item, changed))
-    for service_id, service in touched.items():
-        current = currents.get(service_id)
-        if current is None:
-            current = CapacityCurrent(
-                service_id=service.id,
-                organisation_id=service.organisation_id,
-                system_id=service.system_id,
-                as_of=now,
-            )
-            currents[service_id] = current
-            session.add(current)
-        current.sections = sections[service_id]
-        _retag(current, service)
     try:
-        session.flush()
+        session.flush()  # anything pending goes first (nothing, when the session is clean)
+        _write_currents(session, touched, {sid: sections[sid] for sid in touched}, set(currents), now)
         append_rows(session, CapacityUpdateRow, rows)
     except IntegrityError:
         session.rollback()
