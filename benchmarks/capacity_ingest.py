@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import make_url
 
 from joinedup.core.clock import utcnow
+from joinedup.core.json_body import parse_json_body
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import schemas, service
@@ -116,7 +117,8 @@ def run(kind: str, batches: int) -> dict[str, Any]:
                 session.info["scope"] = actor.scope
                 org = session.get(Organisation, oid)
                 assert org is not None
-                updates = schemas.CapacityBatch.model_validate(orjson.loads(body)).updates  # parse and check
+                # Parsed and checked from the bytes, as POST /capacity/updates does.
+                updates = parse_json_body(schemas.received_batch, body)
                 result = service.ingest_for(session, actor=actor, org=org, settings=settings, updates=updates)
                 assert result.accepted == BATCH, result
                 session.commit()

@@ -21,6 +21,7 @@ from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
 from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
 from joinedup.core.events import EventBus
+from joinedup.core.json_body import document_json_bodies
 from joinedup.core.outbox import relay_pending
 from joinedup.core.state import AppState
 from joinedup.db.session import make_engine, make_session_factory
@@ -193,6 +194,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(neighbourhoods_views.router)
     app.include_router(capacity_fhir.router)
     app.include_router(visibility_views.router)
+    document_json_bodies(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
 
     missing = unruled_routes(app)

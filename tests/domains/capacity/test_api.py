@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -51,9 +52,7 @@ def test_update_is_stored_audited_evented_and_read_back_with_its_age(provider_sy
     assert _count(session_factory, OutboxEvent, OutboxEvent.topic == "capacity.updated") == 1
 
 
-def test_a_batch_is_audited_and_evented_once_per_service_naming_every_update(
-    provider_system, session_factory
-) -> None:
+def test_a_batch_is_audited_and_evented_once_per_service_naming_every_update(provider_system, session_factory) -> None:
     home_2 = provider_system.put("/api/v1/capacity/services/home-2", json={**SERVICE, "name": "Home Two"})
     assert home_2.status_code == 201
     batch = [update("a1", minutes_ago=30), update("a2", minutes_ago=20), update("a0", minutes_ago=40)]
@@ -346,3 +345,30 @@ def test_area_search_finds_a_care_home_by_its_own_lsoa_and_district(provider_sys
     moved = provider_system.put("/api/v1/capacity/services/home-1", json={**SERVICE, "postcode": "M15 4AD"})
     assert moved.status_code == 200
     assert found("E01006112") == ["home-1"] and found("E01006197") == []
+
+
+def test_a_batch_that_is_not_json_is_refused_by_media_type_or_syntax_and_stores_nothing(
+    provider_system, session_factory
+) -> None:
+    """The batch body is validated from its bytes (core.json_body): the answers are the same
+    problems as for any other body, and nothing is stored."""
+    good = {"updates": [update("ok-1")]}
+    as_form = provider_system.post(
+        URL, content=b"updates=1", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert as_form.status_code == 415, as_form.text
+    assert as_form.json()["type"].endswith("/unsupported-media-type")
+    cut_short = provider_system.post(URL, content=b'{"updates": [', headers={"content-type": "application/json"})
+    assert cut_short.status_code == 422 and _fields(cut_short) == {"body"}
+    assert "Invalid JSON" in cut_short.json()["errors"][0]["message"]
+    empty = provider_system.post(URL, content=b"", headers={"content-type": "application/json"})
+    assert empty.status_code == 422 and _fields(empty) == {"body"}
+    wrong_field = provider_system.post(URL, json={"updates": [{**update("bad-1"), "beds": "many"}]})
+    assert wrong_field.status_code == 422 and _fields(wrong_field) == {"body.updates.0.beds"}
+    assert _count(session_factory, CapacityUpdateRow) == 0
+    # A JSON media type with parameters, or a +json one, is JSON.
+    charset = provider_system.post(
+        URL, content=json.dumps(good), headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert charset.status_code == 200, charset.text
+    assert _count(session_factory, CapacityUpdateRow) == 1

@@ -60,12 +60,26 @@ def test_reablement_and_admission_rule_columns_become_sections(provider_system) 
     rules["admission_funding"] = "council nhs_continuing_healthcare"
     r1 = {**head, **rules, "update_id": "r1", "status": "accepting"}
     rows = [
-        {**r1, "bed_type": "nursing", "physical": "40", "staffed": "36", "occupied": "30", "reserved": "1",
-         "vacant": "6", "accepting_admissions": "4"},
+        {
+            **r1,
+            "bed_type": "nursing",
+            "physical": "40",
+            "staffed": "36",
+            "occupied": "30",
+            "reserved": "1",
+            "vacant": "6",
+            "accepting_admissions": "4",
+        },
         {**r1, "reablement_pathway": "1", "reablement_places": "3", "reablement_hours_per_week": "20"},
         {**r1, "reablement_pathway": "2", "reablement_hours_per_week": "-4"},
-        {**head, "update_id": "r2", "admission_days": "mon", "admission_from_time": "20:00",
-         "admission_to_time": "08:00", "admission_funding": "council"},
+        {
+            **head,
+            "update_id": "r2",
+            "admission_days": "mon",
+            "admission_from_time": "20:00",
+            "admission_to_time": "08:00",
+            "admission_funding": "council",
+        },
     ]
     r = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows)).json()
     # Errors land on the row and column they came from, named as the CSV names them.

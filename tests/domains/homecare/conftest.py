@@ -14,6 +14,7 @@ from joinedup.domains.homecare.solver import Instance
 
 REPO = Path(__file__).resolve().parents[3]
 
+
 def _benchmarks_dir() -> Path:
     """JOINEDUP_BENCHMARKS, else the shared folder beside the checkout, else the machine's /work/shared."""
     if configured := os.environ.get("JOINEDUP_BENCHMARKS"):

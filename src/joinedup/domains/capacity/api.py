@@ -12,6 +12,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import PROBLEM_RESPONSES, invalid
+from joinedup.core.json_body import UNSUPPORTED_MEDIA_TYPE, RawJson, json_body, parse_json_body
 from joinedup.core.pagination import Page
 from joinedup.domains.capacity import csv_io, permissions, schemas, service
 from joinedup.geo import lookup
@@ -147,12 +148,17 @@ def confirm(
     )
 
 
-@router.post("/updates", response_model=schemas.BatchResult)
+@router.post(
+    "/updates",
+    response_model=schemas.BatchResult,
+    openapi_extra=json_body(schemas.ReceivedBatch),
+    responses=UNSUPPORTED_MEDIA_TYPE,
+)
 def post_updates(
     actor: Writer,
     session: DbSession,
     state: StateDep,
-    body: schemas.ReceivedBatch,
+    body: RawJson,
     organisation_id: OrganisationId = None,
     per_item: Annotated[
         bool, Query(description="Store the good updates and report each bad one, instead of all-or-nothing")
@@ -163,7 +169,7 @@ def post_updates(
         session,
         actor=actor,
         settings=state.settings,
-        updates=body.received(),
+        updates=parse_json_body(schemas.received_batch, body),
         per_item=per_item,
         organisation_id=organisation_id,
     )

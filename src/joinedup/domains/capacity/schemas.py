@@ -288,12 +288,22 @@ class ReceivedBatch(Strict):
     model_config = ConfigDict(title="CapacityBatch")
     # The wrap validator turns an invalid update into a RejectedUpdate instead of failing the
     # whole request; the schema (and so the OpenAPI document) still says CapacityUpdate.
-    updates: list[Annotated[CapacityUpdate, WrapValidator(_hold_invalid)]] = Field(
-        min_length=1, max_length=MAX_BATCH
-    )
+    updates: list[Annotated[CapacityUpdate, WrapValidator(_hold_invalid)]] = Field(min_length=1, max_length=MAX_BATCH)
 
     def received(self) -> list[CapacityUpdate | RejectedUpdate]:
         return list(self.updates)
+
+
+def received_batch(body: bytes) -> list[CapacityUpdate | RejectedUpdate]:
+    """The updates of a batch as received (JSON bytes), invalid ones held as RejectedUpdate.
+
+    A batch is checked as a plain CapacityBatch first: almost every batch is valid, and the
+    wrap validator that holds invalid updates aside is a Python call per update (a fifth of
+    the validation time). Only a batch that fails is validated again, update by update."""
+    try:
+        return list(CapacityBatch.model_validate_json(body).updates)
+    except ValidationError:
+        return ReceivedBatch.model_validate_json(body).received()
 
 
 class ServiceIn(Strict):
