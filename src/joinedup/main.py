@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -17,12 +15,13 @@ from starlette.routing import compile_path
 from joinedup import __version__
 from joinedup.config import Settings, get_settings
 from joinedup.core import api as core_api
+from joinedup.core import periodic
 from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
 from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
 from joinedup.core.events import EventBus
 from joinedup.core.json_body import document_json_bodies
-from joinedup.core.outbox import relay_pending
+from joinedup.core.outbox import RELAY_JOB
 from joinedup.core.state import AppState
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.domains.audit import api as audit_api
@@ -31,7 +30,7 @@ from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
 from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.discharge import api as discharge_api
-from joinedup.domains.discharge import service as discharge_service
+from joinedup.domains.discharge import tasks as discharge_tasks
 from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
@@ -49,6 +48,8 @@ from joinedup.web import views as web_views
 from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
 
 API_PREFIX = "/api/v1"
+# Started with the server; a domain adds its own in its tasks.py.
+PERIODIC_JOBS = [RELAY_JOB, *discharge_tasks.PERIODIC]
 log = get_logger(__name__)
 
 SECURITY_HEADERS = {
@@ -103,26 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async def poll_outbox() -> None:
-            # Catches events written by other processes (CLI imports, workers).
-            while True:
-                await asyncio.sleep(settings.outbox_poll_seconds)
-                try:
-                    await asyncio.to_thread(relay_pending, state.session_factory, state.bus)
-                except Exception as exc:
-                    log.error("outbox_relay_failed", error_type=type(exc).__name__)
-
-        async def expire_offers() -> None:
-            # Offers past their hold are recorded as expired even if nobody touches the patient.
-            while True:
-                await asyncio.sleep(60)
-                try:
-                    await asyncio.to_thread(discharge_service.expire_due_offers, state.session_factory)
-                except Exception as exc:
-                    log.error("offer_expiry_failed", error_type=type(exc).__name__)
-
-        task = asyncio.create_task(poll_outbox())
-        expiry = asyncio.create_task(expire_offers())
+        jobs = periodic.start(
+            PERIODIC_JOBS, periodic.JobContext(session_factory=state.session_factory, bus=state.bus, settings=settings)
+        )
         runner.resume_unfinished()
         # Everything built at start-up (models, schemas, routes, templates) lives as long as the
         # process: moved out of the collector's sight, each collection walks only request garbage.
@@ -130,10 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         runner.shutdown()
-        for background in (task, expiry):
-            background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await background
+        await periodic.stop(jobs)
         engine.dispose()
 
     app = FastAPI(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from joinedup.core.clock import utcnow
 from joinedup.core.events import Event, EventBus
+from joinedup.core.periodic import JobContext, PeriodicJob
 from joinedup.db.base import BIG_ID, Base
 from joinedup.db.bulk import append_rows
 from joinedup.db.tenancy import Scope
@@ -121,3 +122,11 @@ def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int =
     for row in rows:
         bus.publish(row.to_event())
     return len(rows)
+
+
+def _relay(context: JobContext) -> int:
+    return relay_pending(context.session_factory, context.bus)
+
+
+# Catches events written by other processes (CLI imports, workers).
+RELAY_JOB = PeriodicJob("outbox.relay", _relay, lambda settings: settings.outbox_poll_seconds)
