@@ -20,6 +20,7 @@ from sqlalchemy.orm.util import identity_key
 from joinedup.config import Settings
 from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
+from joinedup.core.changes import record_change
 from joinedup.core.clock import utcnow
 from joinedup.core.context import request_context
 from joinedup.core.errors import FieldError, ProblemError, conflict, field_errors, forbidden, invalid, not_found
@@ -102,20 +103,15 @@ def upsert_service(
         current = session.get(CapacityCurrent, service.id)
         if current is not None:
             _retag(current, service)
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="capacity_service.create" if created else "capacity_service.update",
+        topic="capacity.service_created" if created else "capacity.service_updated",
         record_type="capacity_service",
         record_id=service.id,
-        record_organisation_id=org.id,
-    )
-    outbox.emit(
-        session,
-        topic="capacity.service_created" if created else "capacity.service_updated",
         organisation_id=org.id,
         system_id=org.system_id,
-        record_id=service.id,
         payload={"provider_service_id": provider_service_id},
     )
     return service, created

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.core import audit, outbox
+from joinedup.core import outbox
 from joinedup.core.auth.principal import Principal
+from joinedup.core.changes import record_change
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import FieldError, ProblemError, field_errors, not_found
 from joinedup.core.pagination import paginate
@@ -60,21 +61,16 @@ def submit_job(session: Session, *, actor: Principal, data: RosterJobIn) -> Rost
     )
     session.add(job)
     session.flush()
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="roster_job.submit",
+        topic="roster_job.queued",
         record_type="roster_job",
         record_id=job.id,
-        record_organisation_id=job.organisation_id,
-        detail={"time_limit_s": data.time_limit_s},
-    )
-    outbox.emit(
-        session,
-        topic="roster_job.queued",
         organisation_id=job.organisation_id,
         system_id=job.system_id,
-        record_id=job.id,
+        detail={"time_limit_s": data.time_limit_s},
     )
     return job
 

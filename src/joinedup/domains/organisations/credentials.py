@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from joinedup.core import audit, outbox
 from joinedup.core.auth.models import ApiKey, OAuthClient
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import new_token, sha256_hex
 from joinedup.core.auth.service import API_KEY_PREFIX
+from joinedup.core.changes import record_change
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError, not_found
 from joinedup.core.permissions import Role
@@ -33,16 +33,17 @@ def _create(
     row.organisation_id, row.system_id, row.created_by_user_id = org.id, org.system_id, actor.user_id
     session.add(row)
     session.flush()
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action=f"{record_type}.create",
+        topic="credential.created",
         record_type=record_type,
         record_id=row.id,
-        record_organisation_id=org.id,
+        organisation_id=org.id,
+        system_id=org.system_id,
         detail={"access": row.access.value},
     )
-    outbox.emit(session, topic="credential.created", organisation_id=org.id, system_id=org.system_id, record_id=row.id)
 
 
 def create_api_key(
@@ -94,19 +95,14 @@ def revoke(
         raise not_found(record_type, credential_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        audit.record(
+        record_change(
             session,
             actor=actor,
             action=f"{record_type}.revoke",
+            topic="credential.revoked",
             record_type=record_type,
             record_id=row.id,
-            record_organisation_id=organisation_id,
-        )
-        outbox.emit(
-            session,
-            topic="credential.revoked",
             organisation_id=organisation_id,
             system_id=row.system_id,
-            record_id=row.id,
         )
     return row

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import hash_password
+from joinedup.core.changes import record_change
 from joinedup.core.errors import FieldError, ProblemError, conflict, not_found
 from joinedup.core.pagination import paginate
 from joinedup.core.permissions import Role
@@ -98,16 +99,15 @@ def create_organisation(session: Session, *, actor: Principal, data: schemas.Org
     for site in data.sites:
         org.sites.append(Site(system_id=actor.system_id, **site.model_dump()))
     _flush_or_conflict(session, "The organisation")
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="organisation.create",
+        topic="organisation.created",
         record_type="organisation",
         record_id=org.id,
-        record_organisation_id=org.id,
-    )
-    outbox.emit(
-        session, topic="organisation.created", organisation_id=org.id, system_id=org.system_id, record_id=org.id
+        organisation_id=org.id,
+        system_id=org.system_id,
     )
     return org
 
@@ -122,21 +122,16 @@ def update_organisation(
             continue
         setattr(org, name, value)
     _flush_or_conflict(session, "The organisation")
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="organisation.update",
+        topic="organisation.updated",
         record_type="organisation",
         record_id=org.id,
-        record_organisation_id=org.id,
-        detail={"fields": sorted(changes)},
-    )
-    outbox.emit(
-        session,
-        topic="organisation.updated",
         organisation_id=org.id,
         system_id=org.system_id,
-        record_id=org.id,
+        detail={"fields": sorted(changes)},
         payload={"fields": sorted(changes)},
     )
     return org
@@ -147,10 +142,16 @@ def add_site(session: Session, *, actor: Principal, organisation_id: str, data: 
     site = Site(organisation_id=org.id, system_id=org.system_id, **data.model_dump())
     session.add(site)
     _flush_or_conflict(session, "The site")
-    audit.record(
-        session, actor=actor, action="site.create", record_type="site", record_id=site.id, record_organisation_id=org.id
+    record_change(
+        session,
+        actor=actor,
+        action="site.create",
+        topic="site.created",
+        record_type="site",
+        record_id=site.id,
+        organisation_id=org.id,
+        system_id=org.system_id,
     )
-    outbox.emit(session, topic="site.created", organisation_id=org.id, system_id=org.system_id, record_id=site.id)
     return site
 
 
@@ -214,22 +215,17 @@ def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> 
         session.add(Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=m.role))
     _flush_or_conflict(session, "The user")
     session.refresh(user, ["memberships"])
-    audit.record(
+    record_change(
         session,
         actor=actor,
         action="user.create",
+        topic="user.created",
         record_type="user",
         record_id=user.id,
-        record_organisation_id=data.memberships[0].organisation_id,
-        personal_data=True,
-        detail={"roles": sorted({m.role.value for m in data.memberships})},
-    )
-    outbox.emit(
-        session,
-        topic="user.created",
         organisation_id=data.memberships[0].organisation_id,
         system_id=actor.system_id,
-        record_id=user.id,
+        personal_data=True,
+        detail={"roles": sorted({m.role.value for m in data.memberships})},
     )
     return user
 
