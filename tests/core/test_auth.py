@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from joinedup.core.auth.models import ApiKey, LoginThrottle, OAuthClient
 from joinedup.core.auth.secrets import hash_password, verify_password
+from joinedup.core.auth.service import LAST_USED_RESOLUTION
 from joinedup.core.clock import utcnow
 from joinedup.db.tenancy import Scope
 from tests.personas import PASSWORD
@@ -149,6 +151,26 @@ def test_api_key_is_stored_hashed_and_records_last_use(app, client_as, world, se
         s.info["scope"] = Scope.system("test")
         row = s.get(ApiKey, key_id)
         assert row is not None and row.last_used_at is not None
+        first_use = row.last_used_at
+
+    def last_use_after_a_call() -> Any:
+        with TestClient(app) as machine:
+            assert machine.get("/api/v1/organisations", headers={"X-API-Key": key}).status_code == 200
+        with session_factory() as s:
+            s.info["scope"] = Scope.system("test")
+            row = s.get(ApiKey, key_id)
+            assert row is not None
+            return row.last_used_at
+
+    # Kept to the minute: a call soon after does not rewrite it; one a minute later does.
+    assert last_use_after_a_call() == first_use
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        row = s.get(ApiKey, key_id)
+        assert row is not None
+        row.last_used_at = first_use - LAST_USED_RESOLUTION
+        s.commit()
+    assert last_use_after_a_call() > first_use
 
 
 def test_read_only_key_cannot_write_and_revoked_key_stops_working(app, client_as, world) -> None:

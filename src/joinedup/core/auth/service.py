@@ -118,6 +118,17 @@ def end_web_session(session: Session, token: str) -> None:
         row.revoked_at = utcnow()
 
 
+# "Last used" is kept to the minute: writing it on every call would make each API request a
+# write (and, on SQLite, take the database's single write lock) just to say "still in use".
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _note_use(row: ApiKey | OAuthClient) -> None:
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
+
+
 def _machine_principal(session: Session, kind: str, row: ApiKey | OAuthClient, *, can_write: bool) -> Principal:
     org = session.get(Organisation, row.organisation_id)
     return Principal(
@@ -138,7 +149,7 @@ def resolve_api_key(session: Session, key: str) -> Principal | None:
     row = session.scalars(select(ApiKey).where(ApiKey.secret_hash == sha256_hex(key))).one_or_none()
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = utcnow()
+    _note_use(row)
     return _machine_principal(session, "api_key", row, can_write=row.access is AccessLevel.READ_WRITE)
 
 
@@ -148,7 +159,7 @@ def issue_client_token(
     row = session.scalars(select(OAuthClient).where(OAuthClient.client_id == client_id)).one_or_none()
     if row is None or row.revoked_at is not None or row.secret_hash != sha256_hex(client_secret):
         raise ProblemError(401, "invalid-client", "Invalid client", "Unknown client or wrong secret.")
-    row.last_used_at = utcnow()
+    _note_use(row)
     scope = "read write" if row.access is AccessLevel.READ_WRITE else "read"
     token, lifetime = issue_access_token(
         settings, client_row_id=row.id, organisation_id=row.organisation_id, scope=scope
