@@ -221,3 +221,17 @@ def test_every_discharge_change_refreshes_the_open_page(dx: Discharge, ward_list
 def test_ward_keys_are_safe_in_addresses() -> None:
     assert ward_key("Ward 7 / Acute Medical Unit") == "ward-7-acute-medical-unit"
     assert ward_key("///") == "ward"
+
+
+def test_one_ward_typed_two_ways_is_one_ward_under_its_usual_spelling(dx: Discharge, ward_list: dict[str, str]) -> None:
+    trust = dx.world.org_id("trust")
+    extra = _patient(dx, 5, 9, None, ward="WARD-7")  # the same ward, typed another way
+    s, _ = dx.scoped("dan_discharge")
+    with s:
+        wards = DischargeRecords().wards(s, organisation_id=trust)
+        ward7 = DischargeRecords().patients(s, organisation_id=trust, ward_id="ward-7")
+    assert [(w.ward_id, w.name, w.patients_waiting, w.longest_wait_days) for w in wards] == [
+        ("ward-7", "Ward 7", 3, 9),  # "Ward 7" twice, "WARD-7" once
+        ("ward-9", "Ward 9", 1, 2),
+    ]
+    assert {p.reference for p in ward7} == {ward_list["care_home"], ward_list["rehab"], extra}

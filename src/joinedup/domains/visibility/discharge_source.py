@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -333,19 +333,25 @@ class DischargeRecords:
 
     def wards(self, session: Session, *, organisation_id: str) -> Sequence[Ward]:
         today = uk_today()
+        # Grouped by key: "Ward 7" and "ward-7" typed on different days are one ward, shown by
+        # its most used spelling (the first in order on a tie).
         by_ward: dict[str, list[_Stay]] = defaultdict(list)
         for stay in self._stays(session, frozenset({organisation_id}), today):
-            by_ward[stay.ward].append(stay)
-        return [
-            Ward(
-                ward_id=ward_key(name),
-                name=name,
-                site=None,
-                patients_waiting=len(stays),
-                longest_wait_days=float(max((today - s.ready).days for s in stays)),
+            by_ward[ward_key(stay.ward)].append(stay)
+        wards = []
+        for key, stays in by_ward.items():
+            spellings = Counter(s.ward for s in stays)
+            name = min(spellings, key=lambda spelt: (-spellings[spelt], spelt))
+            wards.append(
+                Ward(
+                    ward_id=key,
+                    name=name,
+                    site=None,
+                    patients_waiting=len(stays),
+                    longest_wait_days=float(max((today - s.ready).days for s in stays)),
+                )
             )
-            for name, stays in sorted(by_ward.items())
-        ]
+        return sorted(wards, key=lambda w: (w.name, w.ward_id))
 
     def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[Patient]:
         today = uk_today()
