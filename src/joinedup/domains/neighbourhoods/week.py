@@ -13,9 +13,12 @@ already knows (``Objective.non_usual_carer``).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from joinedup.domains.homecare.solver import check_roster, compute_metrics, solve
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from joinedup.domains.homecare.solver import CarerRoute, Roster, check_roster, compute_metrics, solve
 
 from .demand import Person
 from .instances import SHIFTS, Worker, build_instance, on_duty
@@ -63,7 +66,8 @@ class GroupResult:
     setup_unassigned: int = 0
     runtime_s: float = 0.0
     runs: int = 0
-    runs_relieved: int = 0  # runs whose named relief covers every one of the main carer's days off
+    runs_relieved: int = 0  # runs whose named reliefs cover every one of the main carer's days off
+    runs_two_reliefs: int = 0  # runs whose days off are split between two named reliefs
     relief_services: int = 0
     engine_services: int = 0  # services rostered by the engine on the day (what the relief could not cover)
     person_team: dict[str, int] = field(default_factory=dict)
@@ -95,6 +99,12 @@ class _Run:
     first_start: float = 0.0
     last_end: float = 0.0
     legs: float = 0.0  # the main carer's travel from home and back home
+    route: CarerRoute | None = None  # the set-up route, replayed on later days and checked
+    # per stop in time order, for re-timing the run from a relief's home: travel from the stop
+    # before, the latest start its window allows, and whether it is a double-up (fixed time)
+    gaps: tuple[float, ...] = ()
+    latest: tuple[float, ...] = ()
+    fixed: tuple[bool, ...] = ()
 
 
 def _solve(
@@ -126,6 +136,7 @@ def _solve(
     roster = solve(instance, time_limit_s=limit, seed=seed)
     metrics = compute_metrics(instance, roster)
     owner = {v.id: r for r in instance.recipients for v in r.visits}
+    visit = {v.id: v for r in instance.recipients for v in r.visits}
     points = {p.id: (p.lon, p.lat) for p in people}
     carers = {c.id: c for c in instance.carers}
     matrix = instance.travel_times["car"]
@@ -138,10 +149,11 @@ def _solve(
         if not route.stops:
             continue
         loc, travel, care = carers[route.carer_id].home, 0.0, 0.0
-        served = []
+        served, gaps = [], list[float]()
         stops = sorted(route.stops, key=lambda s: s.start)
         for stop in stops:
             rec = owner[stop.visit_id]
+            gaps.append(matrix[loc][rec.location] if gaps else 0.0)
             travel += matrix[loc][rec.location]
             loc = rec.location
             care += stop.end - stop.start
@@ -160,6 +172,10 @@ def _solve(
             stops[0].start,
             stops[-1].end,
             matrix[home][first.location] + matrix[last.location][end],
+            route,
+            tuple(gaps),
+            tuple(visit[s.visit_id].window.end for s in stops),
+            tuple(visit[s.visit_id].sync is not None for s in stops),
         )
         day.care += care
         day.served += [(person, carer) for person, carer, _v in served]
@@ -181,14 +197,55 @@ class _Relief:
     days: frozenset[int]  # measured days (1..n) on which this relief works the run
     travel: float  # the run's travel with the relief's legs from and to their home
     paid: float
+    departure: float
+    times: tuple[tuple[float, float, float], ...]  # (arrival, start, end) per stop, in time order
+    back: float  # home again
 
 
-def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, _Relief]:
-    """A named relief for each run, chosen at set-up from the workers with no run of their own.
+# A main carer has two days off a week and a relief works five, so one relief covers two and a
+# half runs: some runs need a second named relief for the day their first is already booked.
+MAX_RELIEFS = 2
 
-    A relief works on the same shift, must be on duty on the main carer's days off, covers one run
-    a day, and must fit the run into their shift from their own home. Runs with fewest possible
-    reliefs choose first; among reliefs covering the most days, the nearest to the run wins.
+
+def _need(task: GroupTask, worker: Worker) -> frozenset[int]:
+    """The measured days (1..n) on which ``worker`` is off and their run needs cover."""
+    return frozenset(d for d in range(1, task.days + 1) if d % 7 in worker.days_off)
+
+
+def _retime(run: _Run, relief: Worker, out_leg: float, back_leg: float) -> _Relief | None:
+    """The run worked by ``relief`` from their own home: the same visits in the same order, each
+    at its set-up time or, when the relief cannot be there yet (a shift starting at 06:30 and a
+    longer drive), a little later within its window; double-ups keep their time (the other carer
+    comes then). None when the run does not fit the relief's shift and working time."""
+    assert run.route is not None
+    shift_start, shift_end = SHIFTS[relief.shift]
+    stops = sorted(run.route.stops, key=lambda s: s.start)
+    departure = max(shift_start, stops[0].start - out_leg)
+    t, times = departure + out_leg, list[tuple[float, float, float]]()
+    for stop, gap, latest, fixed in zip(stops, run.gaps, run.latest, run.fixed, strict=True):
+        arrival = t + gap if times else t
+        start = max(arrival, stop.start)
+        if start > latest + 1e-6 or (fixed and start > stop.start + 1e-6):
+            return None
+        t = start + stop.end - stop.start
+        times.append((arrival, start, t))
+    back = t + back_leg
+    if back > shift_end or back - departure > 8 * 60:
+        return None
+    travel = run.travel - run.legs + out_leg + back_leg
+    return _Relief(relief.id, frozenset(), travel, back - departure, departure, tuple(times), back)
+
+
+def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, list[_Relief]]:
+    """Named reliefs for each run, chosen at set-up from the workers with no run of their own.
+
+    A relief works on the same shift, must be on duty on the days they cover, covers one run a
+    day, and must fit the run into their shift from their own home (``_retime``). First each run
+    gets one relief covering as many of its days off as possible: runs with fewest reliefs able
+    to cover them all choose first, and among reliefs covering the most days the nearest wins.
+    Then, day by day, the days still uncovered are matched to the reliefs still free that day
+    (an assignment of least travel, preferring a relief the run already has), so a run has at
+    most two named reliefs, one for each day off.
     """
     workers = {w.id: w for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
@@ -198,47 +255,93 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, _Relief]:
     points = [w.home for w in spare] + [runs[r].first for r in names] + [runs[r].last for r in names]
     matrix = task.travel.matrix(points, "car")
     n = len(spare)
+    fits: dict[tuple[str, int], _Relief] = {}
+    for j, run_id in enumerate(names):
+        for i, relief in enumerate(spare):
+            if relief.shift == workers[run_id].shift:
+                timed = _retime(runs[run_id], relief, matrix[i][n + j], matrix[n + len(names) + j][i])
+                if timed is not None:
+                    fits[run_id, i] = timed
     col = {r: j for j, r in enumerate(names)}
-    booked: dict[str, set[int]] = defaultdict(set)
+    booked: dict[int, set[int]] = defaultdict(set)  # spare index -> days booked
+    chosen: dict[str, dict[int, set[int]]] = defaultdict(dict)  # run -> spare index -> days
+    need = {r: _need(task, workers[r]) for r in names}
 
-    def option(run_id: str, i: int) -> _Relief | None:
-        run, main, relief = runs[run_id], workers[run_id], spare[i]
-        if relief.shift != main.shift:
-            return None
-        j = col[run_id]
-        out_leg, back_leg = matrix[i][n + j], matrix[n + len(names) + j][i]
-        start, end = SHIFTS[relief.shift]
-        paid = run.paid - run.legs + out_leg + back_leg
-        if run.first_start - out_leg < start or run.last_end + back_leg > end or paid > 8 * 60:
-            return None
-        days = frozenset(
-            d
-            for d in range(1, task.days + 1)
-            if d % 7 in main.days_off and d % 7 not in relief.days_off and d not in booked[relief.id]
-        )
-        if not days:
-            return None
-        return _Relief(relief.id, days, run.travel - run.legs + out_leg + back_leg, paid)
+    def free_days(run_id: str, i: int, wanted: frozenset[int]) -> frozenset[int]:
+        if (run_id, i) not in fits:
+            return frozenset()
+        return frozenset(d for d in wanted if d % 7 not in spare[i].days_off and d not in booked[i])
 
-    def need(run_id: str) -> set[int]:
-        return {d for d in range(1, task.days + 1) if d % 7 in workers[run_id].days_off}
-
-    def rank(run_id: str, i: int, got: _Relief) -> tuple[int, float]:
-        j = col[run_id]
-        return (-len(got.days), matrix[i][n + j])
-
-    chosen: dict[str, _Relief] = {}
-    pending = [r for r in names if need(r)]
+    pending = [r for r in names if need[r]]
     while pending:
-        options = {r: [(i, o) for i in range(n) if (o := option(r, i)) is not None] for r in pending}
-        run_id = min(pending, key=lambda r: (sum(o.days == need(r) for _i, o in options[r]), r))
+        options = {r: {i: days for i in range(n) if (days := free_days(r, i, need[r]))} for r in pending}
+        run_id = min(pending, key=lambda r: (sum(d == need[r] for d in options[r].values()), r))
         pending.remove(run_id)
-        if not options[run_id]:
+        if options[run_id]:
+            j = col[run_id]
+            i = min(options[run_id], key=lambda i: (-len(options[run_id][i]), matrix[i][n + j]))
+            chosen[run_id][i] = set(options[run_id][i])
+            booked[i] |= options[run_id][i]
+    for d in range(1, task.days + 1):
+        short = [r for r in names if d in need[r] and not any(d in days for days in chosen[r].values())]
+        short = [
+            r
+            for r in short
+            if len(chosen[r]) < MAX_RELIEFS or any(i for i in chosen[r] if free_days(r, i, frozenset({d})))
+        ]
+        free = [i for i in range(n) if d % 7 not in spare[i].days_off and d not in booked[i]]
+        if not short or not free:
             continue
-        _i, best = min(options[run_id], key=lambda io: rank(run_id, io[0], io[1]))
-        chosen[run_id] = best
-        booked[best.carer] |= best.days
-    return chosen
+        cost = np.full((len(short), len(free)), 1e6)
+        for a, r in enumerate(short):
+            for b, i in enumerate(free):
+                if (r, i) in fits and (i in chosen[r] or len(chosen[r]) < MAX_RELIEFS):
+                    cost[a, b] = matrix[i][n + col[r]] + (0 if i in chosen[r] else 60)
+        for a, b in zip(*linear_sum_assignment(cost), strict=True):
+            if cost[a, b] < 1e6:
+                r, i = short[a], free[b]
+                chosen[r].setdefault(i, set()).add(d)
+                booked[i].add(d)
+    return {
+        r: [replace(fits[r, i], days=frozenset(days)) for i, days in sorted(by.items(), key=lambda x: min(x[1]))]
+        for r, by in chosen.items()
+        if by
+    }
+
+
+def _replay(
+    task: GroupTask,
+    runs: dict[str, _Run],
+    working: dict[str, tuple[str, _Relief | None]],
+    lost: set[str],
+    name: str,
+) -> int:
+    """Checker violations of a day's kept runs: each set-up run's stops at the same times, worked
+    by its carer or by a named relief leaving home in time for the first visit, less the visits
+    re-rostered by the engine that day."""
+    kept = {vid for worker in working for _p, _c, vid in runs[worker].served} - lost
+    people = _only(task.people, kept)
+    if not people:
+        return 0
+    carers = {w.id: w for w in task.workers}
+    crew = [carers[carer] for carer, _r in working.values()]
+    instance = build_instance(name, people, crew, task.travel, flexible=task.flexible)
+    routes = []
+    for worker, (carer, relief) in working.items():
+        route = runs[worker].route
+        assert route is not None
+        stops = sorted(route.stops, key=lambda s: s.start)
+        departure, back = route.departure, route.return_time
+        if relief is not None:
+            stops = [
+                s.model_copy(update={"arrival": a, "start": b, "end": e})
+                for s, (a, b, e) in zip(stops, relief.times, strict=True)
+            ]
+            departure, back = relief.departure, relief.back
+        stops = [s for s in stops if s.visit_id not in lost]
+        if stops:
+            routes.append(CarerRoute(carer_id=carer, departure=departure, return_time=back, stops=stops))
+    return len(check_roster(instance, Roster(instance_name=name, routes=routes)))
 
 
 def roster_week(task: GroupTask) -> GroupResult:
@@ -257,20 +360,18 @@ def roster_week(task: GroupTask) -> GroupResult:
     out.setup_travel_per_visit = setup.travel / max(1, len(setup.served))
     out.setup_unassigned = setup.unassigned
     reliefs = _reliefs(task, runs)
-    days_off = {w.id: w.days_off for w in task.workers}
+    workers = {w.id: w for w in task.workers}
     out.runs = len(runs)
     out.runs_relieved = sum(
-        1
-        for worker, relief in reliefs.items()
-        if relief.days == {d for d in range(1, task.days + 1) if d % 7 in days_off[worker]}
+        1 for worker in runs if _need(task, workers[worker]) <= {d for r in reliefs.get(worker, []) for d in r.days}
     )
+    out.runs_two_reliefs = sum(len(r) > 1 for r in reliefs.values())
     # the named team: fixed here, before the measured week, and never changed by it
     usual: dict[str, set[str]] = defaultdict(set)
     for worker, run in runs.items():
         for person, _carer, _visit in run.served:
             usual[person].add(worker)
-            if worker in reliefs:
-                usual[person].add(reliefs[worker].carer)
+            usual[person].update(r.carer for r in reliefs.get(worker, []))
     out.person_team = {p: len(c) for p, c in usual.items()}
     known: dict[str, set[str]] = {p: set(c) for p, c in usual.items()}
     seen: dict[str, set[str]] = defaultdict(set)
@@ -281,16 +382,18 @@ def roster_week(task: GroupTask) -> GroupResult:
         for worker, run in runs.items():
             if worker in duty:
                 continue
-            relief = reliefs.get(worker)
-            if relief is not None and d in relief.days and relief.carer in duty:
+            relief = next((r for r in reliefs.get(worker, []) if d in r.days and r.carer in duty), None)
+            if relief is not None:
                 relieving[worker] = relief
             else:
                 orphaned |= run.visits
         day = _Day()
         relieved: list[tuple[str, str]] = []
+        working: dict[str, tuple[str, _Relief | None]] = {}
         for worker, run in runs.items():
             if worker in duty or worker in relieving:
                 carer = relieving[worker].carer if worker in relieving else worker
+                working[worker] = (carer, relieving.get(worker))
                 travel = relieving[worker].travel if worker in relieving else run.travel
                 paid = relieving[worker].paid if worker in relieving else run.paid
                 # the kept half of an orphaned double-up goes with it: the cover pair serves it together
@@ -303,6 +406,7 @@ def roster_week(task: GroupTask) -> GroupResult:
                 day.served += served
                 if worker in relieving:
                     relieved += served
+        day.violations = _replay(task, runs, working, orphaned, f"{task.group}-d{d}-runs")
         orphans = _only(task.people, orphaned)
         busy = set(runs) | {r.carer for r in relieving.values()}
         free = [w for w in task.workers if w.id in duty and w.id not in busy]
@@ -327,7 +431,7 @@ def roster_week(task: GroupTask) -> GroupResult:
         out.unassigned += setup.unassigned + cover.unassigned
         out.late_services += setup.late + cover.late
         out.lateness_min += setup.lateness + cover.lateness
-        out.violations += cover.violations + (setup.violations if d == 1 else 0)
+        out.violations += day.violations + cover.violations + (setup.violations if d == 1 else 0)
         for person, carer in day.served + cover.served:
             out.services += 1
             out.person_services[person] = out.person_services.get(person, 0) + 1
