@@ -105,8 +105,8 @@ def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) 
 
 
 def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
-    from joinedup.domains.neighbourhoods.instances import on_duty
-    from joinedup.domains.neighbourhoods.week import _reliefs, _solve
+    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
+    from joinedup.domains.neighbourhoods.week import MAX_RELIEFS, _need, _reliefs, _solve
 
     part = area.localities({"West"})
     demand = generate_demand(part, 80, seed=3)
@@ -117,14 +117,25 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
         if t.scenario == "neighbourhood"
     )
     _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
-    reliefs = _reliefs(task, runs)
+    reliefs, unreachable = _reliefs(task, runs)
     assert reliefs
     workers = {w.id: w for w in task.workers}
     booked: dict[str, set[int]] = {}
-    for main, relief in reliefs.items():
-        assert relief.carer not in runs  # a relief has no run of their own
-        assert workers[relief.carer].shift == workers[main].shift
-        for d in relief.days:
-            assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
-            assert d not in booked.setdefault(relief.carer, set())  # one run a day
-            booked[relief.carer].add(d)
+    for main, named in reliefs.items():
+        assert main not in unreachable
+        assert 1 <= len(named) <= MAX_RELIEFS
+        covered: set[int] = set()
+        for relief in named:
+            assert relief.carer not in runs  # a relief has no run of their own
+            assert workers[relief.carer].shift == workers[main].shift
+            assert not covered & relief.days  # each day off has one named relief
+            covered |= relief.days
+            start, end = SHIFTS[workers[relief.carer].shift]
+            assert start <= relief.departure and relief.back <= end and relief.back - relief.departure <= 8 * 60
+            for d in relief.days:
+                assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
+                assert d not in booked.setdefault(relief.carer, set())  # one run a day
+                booked[relief.carer].add(d)
+    # most runs are covered on every day off; a second relief takes the day the first is booked
+    full = sum(_need(task, workers[m]) <= {d for r in reliefs.get(m, []) for d in r.days} for m in runs)
+    assert full >= 0.8 * len(runs)

@@ -71,6 +71,11 @@ class GroupResult:
     relief_services: int = 0
     engine_services: int = 0  # services rostered by the engine on the day (what the relief could not cover)
     person_team: dict[str, int] = field(default_factory=dict)
+    trips: int = 0  # journeys between different places, home legs included
+    # days off no named relief covers: no spare worker can work the run at all, or those who can are booked
+    uncovered_unreachable: int = 0
+    uncovered_booked: int = 0
+    overhead_min: float = 0.0  # the travel model's fixed minutes per journey (0 for a supplied matrix)
 
 
 @dataclass
@@ -85,6 +90,7 @@ class _Day:
     lateness: float = 0.0
     violations: int = 0
     unassigned_visits: list[str] = field(default_factory=list)
+    trips: int = 0  # journeys between two different places (each bears the model's fixed overhead)
 
 
 @dataclass
@@ -105,6 +111,8 @@ class _Run:
     gaps: tuple[float, ...] = ()
     latest: tuple[float, ...] = ()
     fixed: tuple[bool, ...] = ()
+    trips: int = 0  # journeys between visits at different places, not counting the legs from and to home
+    home_trips: int = 0  # the main carer's legs from and to home that are journeys (not the same place)
 
 
 def _solve(
@@ -161,6 +169,8 @@ def _solve(
         home, end = carers[route.carer_id].home, carers[route.carer_id].end
         first, last = owner[stops[0].visit_id], owner[stops[-1].visit_id]
         travel += matrix[loc][end]
+        home_legs = [matrix[home][first.location], matrix[last.location][end]]
+        day.trips += sum(g > 0 for g in gaps) + sum(leg > 0 for leg in home_legs)
         runs[route.carer_id] = _Run(
             {s.visit_id for s in route.stops},
             served,
@@ -171,11 +181,13 @@ def _solve(
             points[last.id],
             stops[0].start,
             stops[-1].end,
-            matrix[home][first.location] + matrix[last.location][end],
+            sum(home_legs),
             route,
             tuple(gaps),
             tuple(visit[s.visit_id].window.end for s in stops),
             tuple(visit[s.visit_id].sync is not None for s in stops),
+            sum(g > 0 for g in gaps),
+            sum(leg > 0 for leg in home_legs),
         )
         day.care += care
         day.served += [(person, carer) for person, carer, _v in served]
@@ -200,6 +212,7 @@ class _Relief:
     departure: float
     times: tuple[tuple[float, float, float], ...]  # (arrival, start, end) per stop, in time order
     back: float  # home again
+    trips: int
 
 
 # A main carer has two days off a week and a relief works five, so one relief covers two and a
@@ -233,10 +246,11 @@ def _retime(run: _Run, relief: Worker, out_leg: float, back_leg: float) -> _Reli
     if back > shift_end or back - departure > 8 * 60:
         return None
     travel = run.travel - run.legs + out_leg + back_leg
-    return _Relief(relief.id, frozenset(), travel, back - departure, departure, tuple(times), back)
+    trips = run.trips + (out_leg > 0) + (back_leg > 0)
+    return _Relief(relief.id, frozenset(), travel, back - departure, departure, tuple(times), back, trips)
 
 
-def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, list[_Relief]]:
+def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Relief]], set[str]]:
     """Named reliefs for each run, chosen at set-up from the workers with no run of their own.
 
     A relief works on the same shift, must be on duty on the days they cover, covers one run a
@@ -245,12 +259,14 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, list[_Relief]]
     to cover them all choose first, and among reliefs covering the most days the nearest wins.
     Then, day by day, the days still uncovered are matched to the reliefs still free that day
     (an assignment of least travel, preferring a relief the run already has), so a run has at
-    most two named reliefs, one for each day off.
+    most two named reliefs, one for each day off. Also returns the runs no spare worker can work
+    (typically a double-up at the very start of the shift, which a relief from further away cannot
+    reach in time without moving the other carer too).
     """
     workers = {w.id: w for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
     if not spare or not runs:
-        return {}
+        return {}, set(runs)
     names = sorted(runs)
     points = [w.home for w in spare] + [runs[r].first for r in names] + [runs[r].last for r in names]
     matrix = task.travel.matrix(points, "car")
@@ -302,11 +318,12 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> dict[str, list[_Relief]]
                 r, i = short[a], free[b]
                 chosen[r].setdefault(i, set()).add(d)
                 booked[i].add(d)
+    unreachable = {r for r in names if not any((r, i) in fits for i in range(n))}
     return {
         r: [replace(fits[r, i], days=frozenset(days)) for i, days in sorted(by.items(), key=lambda x: min(x[1]))]
         for r, by in chosen.items()
         if by
-    }
+    }, unreachable
 
 
 def _replay(
@@ -348,6 +365,7 @@ def roster_week(task: GroupTask) -> GroupResult:
     visits = sum(len(p.visits) for p in task.people)
     per_100 = task.seconds_per_100_visits
     out = GroupResult(task.scenario, task.group, len(task.people), visits, task.days, workforce=len(task.workers))
+    out.overhead_min = float(getattr(task.travel, "overhead_min", 0.0))
     setup, runs = _solve(
         task,
         task.people,
@@ -359,13 +377,19 @@ def roster_week(task: GroupTask) -> GroupResult:
     )
     out.setup_travel_per_visit = setup.travel / max(1, len(setup.served))
     out.setup_unassigned = setup.unassigned
-    reliefs = _reliefs(task, runs)
+    reliefs, unreachable = _reliefs(task, runs)
     workers = {w.id: w for w in task.workers}
     out.runs = len(runs)
     out.runs_relieved = sum(
         1 for worker in runs if _need(task, workers[worker]) <= {d for r in reliefs.get(worker, []) for d in r.days}
     )
     out.runs_two_reliefs = sum(len(r) > 1 for r in reliefs.values())
+    for worker in runs:
+        left = _need(task, workers[worker]) - {d for r in reliefs.get(worker, []) for d in r.days}
+        if worker in unreachable:
+            out.uncovered_unreachable += len(left)
+        else:
+            out.uncovered_booked += len(left)
     # the named team: fixed here, before the measured week, and never changed by it
     usual: dict[str, set[str]] = defaultdict(set)
     for worker, run in runs.items():
@@ -399,6 +423,7 @@ def roster_week(task: GroupTask) -> GroupResult:
                 # the kept half of an orphaned double-up goes with it: the cover pair serves it together
                 lost = run.visits & orphaned
                 day.travel += travel
+                day.trips += relieving[worker].trips if worker in relieving else run.trips + run.home_trips
                 day.paid += paid
                 day.care += run.care * (1 - len(lost) / max(1, len(run.visits)))
                 day.carers += 1
@@ -425,6 +450,7 @@ def roster_week(task: GroupTask) -> GroupResult:
         out.relief_services += len(relieved)
         out.engine_services += len(cover.served)
         out.travel_min += day.travel + cover.travel
+        out.trips += day.trips + cover.trips
         out.paid_min += day.paid + cover.paid
         out.care_min += day.care + cover.care
         out.carer_days += day.carers + cover.carers
