@@ -75,6 +75,7 @@ class GroupResult:
     # days off no named relief covers: no spare worker can work the run at all, or those who can are booked
     uncovered_unreachable: int = 0
     uncovered_booked: int = 0
+    stuck_run_days: int = 0  # runs that could not be worked on a day (a double-up's other carer could not wait)
     overhead_min: float = 0.0  # the travel model's fixed minutes per journey (0 for a supplied matrix)
 
 
@@ -113,6 +114,8 @@ class _Run:
     fixed: tuple[bool, ...] = ()
     trips: int = 0  # journeys between visits at different places, not counting the legs from and to home
     home_trips: int = 0  # the main carer's legs from and to home that are journeys (not the same place)
+    home_out: float = 0.0  # the main carer's leg from home to the first visit
+    home_back: float = 0.0
 
 
 def _solve(
@@ -188,6 +191,8 @@ def _solve(
             tuple(visit[s.visit_id].sync is not None for s in stops),
             sum(g > 0 for g in gaps),
             sum(leg > 0 for leg in home_legs),
+            home_legs[0],
+            home_legs[1],
         )
         day.care += care
         day.served += [(person, carer) for person, carer, _v in served]
@@ -213,11 +218,16 @@ class _Relief:
     times: tuple[tuple[float, float, float], ...]  # (arrival, start, end) per stop, in time order
     back: float  # home again
     trips: int
+    out_leg: float
+    back_leg: float
 
 
 # A main carer has two days off a week and a relief works five, so one relief covers two and a
 # half runs: some runs need a second named relief for the day their first is already booked.
 MAX_RELIEFS = 2
+EPS = 1e-6
+# Choosing reliefs, a person who would meet a new carer counts as this many minutes of travel.
+NEW_FACE_MIN = 15.0
 
 
 def _need(task: GroupTask, worker: Worker) -> frozenset[int]:
@@ -225,29 +235,59 @@ def _need(task: GroupTask, worker: Worker) -> frozenset[int]:
     return frozenset(d for d in range(1, task.days + 1) if d % 7 in worker.days_off)
 
 
-def _retime(run: _Run, relief: Worker, out_leg: float, back_leg: float) -> _Relief | None:
-    """The run worked by ``relief`` from their own home: the same visits in the same order, each
-    at its set-up time or, when the relief cannot be there yet (a shift starting at 06:30 and a
-    longer drive), a little later within its window; double-ups keep their time (the other carer
-    comes then). None when the run does not fit the relief's shift and working time."""
+Timetable = tuple[float, list[tuple[float, float, float]], float]  # departure, (arrival, start, end) per stop, back
+
+
+def _timetable(
+    run: _Run,
+    departure: float,
+    out_leg: float,
+    back_leg: float,
+    shift: str,
+    floor: dict[str, float],
+    lost: set[str],
+    hold_double_ups: bool = False,
+) -> Timetable | None:
+    """The run's stops in their set-up order, each at its set-up time or, when the carer cannot be
+    there yet, as soon after as they can, and not before ``floor`` (when the other carer of a
+    double-up comes). A lost stop (re-rostered that day) is kept as a waypoint, which can only
+    make the timing harder. None when a visit would start after its window, a double-up would
+    move while ``hold_double_ups``, or the day would not fit the shift and working time."""
     assert run.route is not None
-    shift_start, shift_end = SHIFTS[relief.shift]
+    shift_end = SHIFTS[shift][1]
     stops = sorted(run.route.stops, key=lambda s: s.start)
-    departure = max(shift_start, stops[0].start - out_leg)
     t, times = departure + out_leg, list[tuple[float, float, float]]()
-    for stop, gap, latest, fixed in zip(stops, run.gaps, run.latest, run.fixed, strict=True):
-        arrival = t + gap if times else t
-        start = max(arrival, stop.start)
-        if start > latest + 1e-6 or (fixed and start > stop.start + 1e-6):
+    for k, stop in enumerate(stops):
+        arrival = t + run.gaps[k] if k else t
+        start = max(arrival, stop.start, floor.get(stop.visit_id, 0.0))
+        late = start > run.latest[k] + EPS and stop.visit_id not in lost
+        if late or (hold_double_ups and run.fixed[k] and start > stop.start + EPS):
             return None
         t = start + stop.end - stop.start
         times.append((arrival, start, t))
     back = t + back_leg
-    if back > shift_end or back - departure > 8 * 60:
+    if back > shift_end + EPS or back - departure > 8 * 60 + EPS:
+        return None
+    return departure, times, back
+
+
+def _retime(run: _Run, relief: Worker, out_leg: float, back_leg: float, hold_double_ups: bool) -> _Relief | None:
+    """The run worked by ``relief`` from their own home: the same visits in the same order, each
+    at its set-up time or, when the relief cannot be there yet (a shift starting at 06:30 and a
+    longer drive), a little later within its window. With ``hold_double_ups`` double-ups keep
+    their time; without, the other carer must come later too, which is settled day by day
+    (``_joint``). None when the run does not fit the relief's shift and working time."""
+    assert run.route is not None
+    departure = max(SHIFTS[relief.shift][0], min(s.start for s in run.route.stops) - out_leg)
+    table = _timetable(run, departure, out_leg, back_leg, relief.shift, {}, set(), hold_double_ups)
+    if table is None:
         return None
     travel = run.travel - run.legs + out_leg + back_leg
     trips = run.trips + (out_leg > 0) + (back_leg > 0)
-    return _Relief(relief.id, frozenset(), travel, back - departure, departure, tuple(times), back, trips)
+    _d, times, back = table
+    return _Relief(
+        relief.id, frozenset(), travel, back - departure, departure, tuple(times), back, trips, out_leg, back_leg
+    )
 
 
 def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Relief]], set[str]]:
@@ -256,12 +296,14 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     A relief works on the same shift, must be on duty on the days they cover, covers one run a
     day, and must fit the run into their shift from their own home (``_retime``). First each run
     gets one relief covering as many of its days off as possible: runs with fewest reliefs able
-    to cover them all choose first, and among reliefs covering the most days the nearest wins.
-    Then, day by day, the days still uncovered are matched to the reliefs still free that day
-    (an assignment of least travel, preferring a relief the run already has), so a run has at
+    to cover them all choose first, and among reliefs covering the most days the nearest wins,
+    each of the run's people for whom the relief would be a new face counting as
+    ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still uncovered are matched to the
+    reliefs still free that day (an assignment of least such cost), so a run has at
     most two named reliefs, one for each day off. Also returns the runs no spare worker can work
-    (typically a double-up at the very start of the shift, which a relief from further away cannot
-    reach in time without moving the other carer too).
+    keeping the double-ups' times (typically a double-up at the very start of the shift, which a
+    relief from further away cannot reach in time): their reliefs need the other carer to come
+    later too, and if no one can work them even so they have no relief.
     """
     workers = {w.id: w for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
@@ -272,16 +314,39 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     matrix = task.travel.matrix(points, "car")
     n = len(spare)
     fits: dict[tuple[str, int], _Relief] = {}
+    unreachable: set[str] = set()
     for j, run_id in enumerate(names):
-        for i, relief in enumerate(spare):
-            if relief.shift == workers[run_id].shift:
-                timed = _retime(runs[run_id], relief, matrix[i][n + j], matrix[n + len(names) + j][i])
-                if timed is not None:
-                    fits[run_id, i] = timed
+        # a relief who can keep the double-ups' times if there is one; else the other carer must move
+        for hold in (True, False):
+            for i, relief in enumerate(spare):
+                if relief.shift == workers[run_id].shift:
+                    legs = matrix[i][n + j], matrix[n + len(names) + j][i]
+                    timed = _retime(runs[run_id], relief, *legs, hold_double_ups=hold)
+                    if timed is not None:
+                        fits[run_id, i] = timed
+            if any((run_id, i) in fits for i in range(n)):
+                break
+            unreachable.add(run_id)
     col = {r: j for j, r in enumerate(names)}
     booked: dict[int, set[int]] = defaultdict(set)  # spare index -> days booked
     chosen: dict[str, dict[int, set[int]]] = defaultdict(dict)  # run -> spare index -> days
     need = {r: _need(task, workers[r]) for r in names}
+    # each person's named team so far, so a relief already in it is preferred to a new face
+    people = {r: {person for person, _c, _v in runs[r].served} for r in names}
+    team: dict[str, set[str]] = defaultdict(set)
+    for r in names:
+        for person in people[r]:
+            team[person].add(r)
+
+    def cost(run_id: str, i: int) -> float:
+        new = sum(spare[i].id not in team[person] for person in people[run_id])
+        return matrix[i][n + col[run_id]] + NEW_FACE_MIN * new
+
+    def name(run_id: str, i: int, days: set[int]) -> None:
+        chosen[run_id].setdefault(i, set()).update(days)
+        booked[i].update(days)
+        for person in people[run_id]:
+            team[person].add(spare[i].id)
 
     def free_days(run_id: str, i: int, wanted: frozenset[int]) -> frozenset[int]:
         if (run_id, i) not in fits:
@@ -294,31 +359,21 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
         run_id = min(pending, key=lambda r: (sum(d == need[r] for d in options[r].values()), r))
         pending.remove(run_id)
         if options[run_id]:
-            j = col[run_id]
-            i = min(options[run_id], key=lambda i: (-len(options[run_id][i]), matrix[i][n + j]))
-            chosen[run_id][i] = set(options[run_id][i])
-            booked[i] |= options[run_id][i]
+            i = min(options[run_id], key=lambda i: (-len(options[run_id][i]), cost(run_id, i)))
+            name(run_id, i, set(options[run_id][i]))
     for d in range(1, task.days + 1):
         short = [r for r in names if d in need[r] and not any(d in days for days in chosen[r].values())]
-        short = [
-            r
-            for r in short
-            if len(chosen[r]) < MAX_RELIEFS or any(i for i in chosen[r] if free_days(r, i, frozenset({d})))
-        ]
         free = [i for i in range(n) if d % 7 not in spare[i].days_off and d not in booked[i]]
         if not short or not free:
             continue
-        cost = np.full((len(short), len(free)), 1e6)
+        costs = np.full((len(short), len(free)), 1e6)
         for a, r in enumerate(short):
             for b, i in enumerate(free):
                 if (r, i) in fits and (i in chosen[r] or len(chosen[r]) < MAX_RELIEFS):
-                    cost[a, b] = matrix[i][n + col[r]] + (0 if i in chosen[r] else 60)
-        for a, b in zip(*linear_sum_assignment(cost), strict=True):
-            if cost[a, b] < 1e6:
-                r, i = short[a], free[b]
-                chosen[r].setdefault(i, set()).add(d)
-                booked[i].add(d)
-    unreachable = {r for r in names if not any((r, i) in fits for i in range(n))}
+                    costs[a, b] = cost(r, i)
+        for a, b in zip(*linear_sum_assignment(costs), strict=True):
+            if costs[a, b] < 1e6:
+                name(short[a], free[b], {d})
     return {
         r: [replace(fits[r, i], days=frozenset(days)) for i, days in sorted(by.items(), key=lambda x: min(x[1]))]
         for r, by in chosen.items()
@@ -326,15 +381,64 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     }, unreachable
 
 
+def _joint(
+    runs: dict[str, _Run],
+    working: dict[str, tuple[str, _Relief | None]],
+    shifts: dict[str, str],
+    lost: set[str],
+) -> tuple[dict[str, Timetable], set[str]]:
+    """The day's timetable of every worked run, reliefs from their own homes, with the two carers
+    of each double-up starting together (the earlier one waits, or comes later if its window
+    allows). Returns the timetables and the runs that cannot be worked so that day: when a
+    double-up's other carer cannot come later, the relief who was late, not the run it pushed."""
+    floor: dict[str, float] = {}
+    pushers: set[str] = set()  # reliefs whose late arrival moved a double-up's other carer
+    for _round in range(50):
+        tables: dict[str, Timetable] = {}
+        failed: set[str] = set()
+        for worker, (_carer, relief) in working.items():
+            run = runs[worker]
+            assert run.route is not None
+            if relief is None:
+                legs = run.route.departure, run.home_out, run.home_back
+            else:
+                legs = relief.departure, relief.out_leg, relief.back_leg
+            table = _timetable(run, *legs, shifts[worker], floor, lost)
+            if table is None:
+                failed.add(worker)
+            else:
+                tables[worker] = table
+        if failed:
+            # the set-up timing works on its own: drop the late reliefs rather than the runs they pushed
+            return tables, pushers or failed
+        starts: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for worker, (_dep, times, _back) in tables.items():
+            run = runs[worker]
+            assert run.route is not None
+            for stop, (_a, begin, _e), fixed in zip(
+                sorted(run.route.stops, key=lambda s: s.start), times, run.fixed, strict=True
+            ):
+                if fixed and stop.visit_id not in lost:
+                    starts[stop.visit_id].append((begin, worker))
+        apart = {vid: got for vid, got in starts.items() if max(got)[0] - min(got)[0] > EPS}
+        if not apart:
+            return tables, set()
+        for vid, got in apart.items():
+            floor[vid], late = max(got)
+            if working[late][1] is not None:
+                pushers.add(late)
+    return tables, {worker for got in apart.values() for _b, worker in got}
+
+
 def _replay(
     task: GroupTask,
     runs: dict[str, _Run],
     working: dict[str, tuple[str, _Relief | None]],
+    tables: dict[str, Timetable],
     lost: set[str],
     name: str,
 ) -> int:
-    """Checker violations of a day's kept runs: each set-up run's stops at the same times, worked
-    by its carer or by a named relief leaving home in time for the first visit, less the visits
+    """Checker violations of a day's kept runs, as timed by ``_joint``, less the visits
     re-rostered by the engine that day."""
     kept = {vid for worker in working for _p, _c, vid in runs[worker].served} - lost
     people = _only(task.people, kept)
@@ -344,18 +448,15 @@ def _replay(
     crew = [carers[carer] for carer, _r in working.values()]
     instance = build_instance(name, people, crew, task.travel, flexible=task.flexible)
     routes = []
-    for worker, (carer, relief) in working.items():
+    for worker, (carer, _relief) in working.items():
         route = runs[worker].route
         assert route is not None
-        stops = sorted(route.stops, key=lambda s: s.start)
-        departure, back = route.departure, route.return_time
-        if relief is not None:
-            stops = [
-                s.model_copy(update={"arrival": a, "start": b, "end": e})
-                for s, (a, b, e) in zip(stops, relief.times, strict=True)
-            ]
-            departure, back = relief.departure, relief.back
-        stops = [s for s in stops if s.visit_id not in lost]
+        departure, times, back = tables[worker]
+        stops = [
+            s.model_copy(update={"arrival": a, "start": b, "end": e})
+            for s, (a, b, e) in zip(sorted(route.stops, key=lambda s: s.start), times, strict=True)
+            if s.visit_id not in lost
+        ]
         if stops:
             routes.append(CarerRoute(carer_id=carer, departure=departure, return_time=back, stops=stops))
     return len(check_roster(instance, Roster(instance_name=name, routes=routes)))
@@ -379,6 +480,7 @@ def roster_week(task: GroupTask) -> GroupResult:
     out.setup_unassigned = setup.unassigned
     reliefs, unreachable = _reliefs(task, runs)
     workers = {w.id: w for w in task.workers}
+    shifts = {w.id: w.shift for w in task.workers}
     out.runs = len(runs)
     out.runs_relieved = sum(
         1 for worker in runs if _need(task, workers[worker]) <= {d for r in reliefs.get(worker, []) for d in r.days}
@@ -411,27 +513,41 @@ def roster_week(task: GroupTask) -> GroupResult:
                 relieving[worker] = relief
             else:
                 orphaned |= run.visits
+        # time the day's runs together (a relief's late start can move a double-up's other carer);
+        # a run that cannot be worked that day goes to the engine, with the other halves of its double-ups
+        stuck: set[str] = set()
+        while True:
+            working = {
+                worker: (relieving[worker].carer if worker in relieving else worker, relieving.get(worker))
+                for worker in runs
+                if (worker in duty or worker in relieving) and worker not in stuck
+            }
+            tables, failed = _joint(runs, working, shifts, orphaned)
+            if not failed:
+                break
+            stuck |= failed
+            for worker in failed:
+                orphaned |= runs[worker].visits
+                relieving.pop(worker, None)
+        out.stuck_run_days += len(stuck)
         day = _Day()
         relieved: list[tuple[str, str]] = []
-        working: dict[str, tuple[str, _Relief | None]] = {}
-        for worker, run in runs.items():
-            if worker in duty or worker in relieving:
-                carer = relieving[worker].carer if worker in relieving else worker
-                working[worker] = (carer, relieving.get(worker))
-                travel = relieving[worker].travel if worker in relieving else run.travel
-                paid = relieving[worker].paid if worker in relieving else run.paid
-                # the kept half of an orphaned double-up goes with it: the cover pair serves it together
-                lost = run.visits & orphaned
-                day.travel += travel
-                day.trips += relieving[worker].trips if worker in relieving else run.trips + run.home_trips
-                day.paid += paid
-                day.care += run.care * (1 - len(lost) / max(1, len(run.visits)))
-                day.carers += 1
-                served = [(person, carer) for person, _c, vid in run.served if vid not in lost]
-                day.served += served
-                if worker in relieving:
-                    relieved += served
-        day.violations = _replay(task, runs, working, orphaned, f"{task.group}-d{d}-runs")
+        for worker, (carer, relief) in working.items():
+            run = runs[worker]
+            travel = relief.travel if relief is not None else run.travel
+            departure, _times, back = tables[worker]
+            # the kept half of an orphaned double-up goes with it: the cover pair serves it together
+            lost = run.visits & orphaned
+            day.travel += travel
+            day.trips += relief.trips if relief is not None else run.trips + run.home_trips
+            day.paid += back - departure
+            day.care += run.care * (1 - len(lost) / max(1, len(run.visits)))
+            day.carers += 1
+            served = [(person, carer) for person, _c, vid in run.served if vid not in lost]
+            day.served += served
+            if relief is not None:
+                relieved += served
+        day.violations = _replay(task, runs, working, tables, orphaned, f"{task.group}-d{d}-runs")
         orphans = _only(task.people, orphaned)
         busy = set(runs) | {r.carer for r in relieving.values()}
         free = [w for w in task.workers if w.id in duty and w.id not in busy]
