@@ -139,3 +139,53 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
     # most runs are covered on every day off; a second relief takes the day the first is booked
     full = sum(_need(task, workers[m]) <= {d for r in reliefs.get(m, []) for d in r.days} for m in runs)
     assert full >= 0.8 * len(runs)
+
+
+def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_checked(area: Area) -> None:
+    from dataclasses import replace
+
+    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
+    from joinedup.domains.neighbourhoods.week import _joint, _replay, _retime, _solve
+
+    part = area.localities({"West"})
+    demand = generate_demand(part, 160, seed=2)
+    design = design_neighbourhoods(part, demand, 160)
+    task = next(
+        t
+        for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
+        if t.scenario == "neighbourhood"
+    )
+    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 1.0, None, 1)
+    shifts = {w.id: w.shift for w in task.workers}
+    spare = [w for w in task.workers if w.id not in runs]
+    holders: dict[str, list[str]] = {}
+    for worker, run in runs.items():
+        for _p, _c, vid in run.served:
+            holders.setdefault(vid, []).append(worker)
+    moved = 0
+    for worker, run in runs.items():
+        assert run.route is not None
+        first = min(run.route.stops, key=lambda s: s.start)
+        if not run.fixed[0] or run.latest[0] - first.start < 5 or len(holders[first.visit_id]) != 2:
+            continue
+        relief = next(w for w in spare if w.shift == shifts[worker])
+        legs = task.travel.matrix([relief.home, run.first, run.last], "car")
+        timed = _retime(run, relief, legs[0][1], legs[2][0], hold_double_ups=False)
+        if timed is None:
+            continue
+        # the relief leaves five minutes later than they could, so reaches the double-up late
+        late = replace(timed, departure=max(SHIFTS[relief.shift][0], first.start - timed.out_leg) + 5)
+        working = {w: (w, None) for w in runs if w != worker} | {worker: (relief.id, late)}
+        tables, failed = _joint(runs, working, shifts, set())
+        if failed:
+            continue
+        other = next(w for w in holders[first.visit_id] if w != worker)
+        other_route = runs[other].route
+        assert other_route is not None
+        k = next(
+            i for i, s in enumerate(sorted(other_route.stops, key=lambda s: s.start)) if s.visit_id == first.visit_id
+        )
+        assert tables[worker][1][0][1] == tables[other][1][k][1] > first.start  # together, later
+        assert _replay(task, runs, working, tables, set(), "late") == 0  # the independent checker agrees
+        moved += 1
+    assert moved > 0
