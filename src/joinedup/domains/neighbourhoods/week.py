@@ -1,13 +1,15 @@
 """Rosters one group (a provider's or a neighbourhood's people and workforce) over a week.
 
-Day 0 is the set-up roster: each worker on duty gets a run. Each run then gets a named relief
-carer from the same workforce (a worker with no run of their own, on the same shift), who works
-that run on the main carer's days off, as homecare services organise cover. A person's usual
-carers are their named team, fixed before the measured week: the carers of their runs plus those
-runs' named reliefs. Days 1-7 are the measured week. Runs are kept from day to day; what a relief
-cannot cover (no relief free that day, or the run does not fit the relief's shift from their
-home) is rostered by the engine onto the free workers on duty, preferring carers the person
-already knows (``Objective.non_usual_carer``).
+Day 0 is the set-up roster: each worker on duty gets a run. Each run then gets named relief
+carers from the same workforce (workers with no run of their own, on the same shift), who work
+that run on the main carer's days off, as homecare services organise cover: one relief where one
+is free on both days off, else a second for the day the first is booked. A person's usual carers
+are their named team, fixed before the measured week: the carers of their runs plus those runs'
+named reliefs. Days 1-7 are the measured week. Runs are kept from day to day; a relief works the
+run from their own home, a little later where their drive is longer, and the other carer of a
+double-up comes later with them. Every day's kept runs are replayed through the independent
+checker. What no relief covers is rostered by the engine onto the free workers on duty,
+preferring carers the person already knows (``Objective.non_usual_carer``).
 """
 
 from __future__ import annotations
@@ -300,10 +302,10 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     each of the run's people for whom the relief would be a new face counting as
     ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still uncovered are matched to the
     reliefs still free that day (an assignment of least such cost), so a run has at
-    most two named reliefs, one for each day off. Also returns the runs no spare worker can work
-    keeping the double-ups' times (typically a double-up at the very start of the shift, which a
-    relief from further away cannot reach in time): their reliefs need the other carer to come
-    later too, and if no one can work them even so they have no relief.
+    most two named reliefs, one for each day off. Where no spare worker can work a run keeping its
+    double-ups' times (typically a double-up at the very start of the shift, which a relief from
+    further away cannot reach in time), its reliefs need the other carer to come later too. Also
+    returns the runs no spare worker can work at all.
     """
     workers = {w.id: w for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
@@ -326,6 +328,7 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
                         fits[run_id, i] = timed
             if any((run_id, i) in fits for i in range(n)):
                 break
+        else:
             unreachable.add(run_id)
     col = {r: j for j, r in enumerate(names)}
     booked: dict[int, set[int]] = defaultdict(set)  # spare index -> days booked
