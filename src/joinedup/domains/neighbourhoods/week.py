@@ -298,11 +298,11 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     A relief works on the same shift, must be on duty on the days they cover, covers one run a
     day, and must fit the run into their shift from their own home (``_retime``). First each run
     gets one relief covering as many of its days off as possible: runs with fewest reliefs able
-    to cover them all choose first, and among reliefs covering the most days the nearest wins,
-    each of the run's people for whom the relief would be a new face counting as
-    ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still uncovered are matched to the
-    reliefs still free that day (an assignment of least such cost), so a run has at
-    most two named reliefs, one for each day off. Where no spare worker can work a run keeping its
+    to cover them all choose first, and among reliefs covering the most days the one with the
+    shortest drives from and to home wins, each of the run's people for whom the relief would be
+    a new face counting as ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still
+    uncovered are matched to the reliefs still free that day (an assignment of least such cost),
+    so a run has at most two named reliefs, one for each day off. Where no spare worker can work a run keeping its
     double-ups' times (typically a double-up at the very start of the shift, which a relief from
     further away cannot reach in time), its reliefs need the other carer to come later too. Also
     returns the runs no spare worker can work at all.
@@ -330,7 +330,6 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
                 break
         else:
             unreachable.add(run_id)
-    col = {r: j for j, r in enumerate(names)}
     booked: dict[int, set[int]] = defaultdict(set)  # spare index -> days booked
     chosen: dict[str, dict[int, set[int]]] = defaultdict(dict)  # run -> spare index -> days
     need = {r: _need(task, workers[r]) for r in names}
@@ -343,7 +342,8 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
 
     def cost(run_id: str, i: int) -> float:
         new = sum(spare[i].id not in team[person] for person in people[run_id])
-        return matrix[i][n + col[run_id]] + NEW_FACE_MIN * new
+        relief = fits[run_id, i]
+        return relief.out_leg + relief.back_leg + NEW_FACE_MIN * new
 
     def name(run_id: str, i: int, days: set[int]) -> None:
         chosen[run_id].setdefault(i, set()).update(days)
