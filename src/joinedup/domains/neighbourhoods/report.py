@@ -37,6 +37,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("usual_carer_share_pct", "Visits by usual carers (named team), %", "{:.1f}"),
     ("familiar_carer_share_pct", "Visits by a carer already known, %", "{:.1f}"),
     ("people_80pct_usual_pct", "People with 80%+ usual-carer visits, %", "{:.1f}"),
+    ("people_below_80pct", "People below 80% usual-carer visits", "{:.0f}"),
     ("min_person_usual_pct", "Lowest person's usual-carer share, %", "{:.1f}"),
     ("violations", "Rule violations (checker)", "{:.0f}"),
 ]
@@ -86,6 +87,7 @@ def comparison(run: ScenarioRun) -> dict[str, dict[str, float]]:
             "usual_carer_share_pct": 100 * sum(r.usual_services for r in rows) / services,
             "familiar_carer_share_pct": 100 * sum(r.familiar_services for r in rows) / services,
             "people_80pct_usual_pct": 100 * sum(s >= 0.8 for s in shares) / (len(shares) or 1),
+            "people_below_80pct": sum(s < 0.8 for s in shares),
             "min_person_usual_pct": 100 * min(shares, default=0.0),
             "violations": sum(r.violations for r in rows),
             "partial": float(bool(run.failures.get(scenario))),
