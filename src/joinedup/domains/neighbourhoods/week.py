@@ -302,10 +302,10 @@ def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Re
     shortest drives from and to home wins, each of the run's people for whom the relief would be
     a new face counting as ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still
     uncovered are matched to the reliefs still free that day (an assignment of least such cost),
-    so a run has at most two named reliefs, one for each day off. Where no spare worker can work a run keeping its
-    double-ups' times (typically a double-up at the very start of the shift, which a relief from
-    further away cannot reach in time), its reliefs need the other carer to come later too. Also
-    returns the runs no spare worker can work at all.
+    so a run has at most two named reliefs, one for each day off. Where no spare worker can work
+    a run keeping its double-ups' times (typically a double-up at the very start of the shift,
+    which a relief from further away cannot reach in time), its reliefs need the other carer to
+    come later too. Also returns the runs no spare worker can work at all.
     """
     workers = {w.id: w for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
