@@ -105,8 +105,9 @@ def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) 
 
 
 def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
+    from joinedup.domains.neighbourhoods.cover import MAX_RELIEFS, choose_reliefs, days_needing_cover
     from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
-    from joinedup.domains.neighbourhoods.week import MAX_RELIEFS, _need, _reliefs, _solve
+    from joinedup.domains.neighbourhoods.week import _solve
 
     part = area.localities({"West"})
     demand = generate_demand(part, 80, seed=3)
@@ -117,7 +118,7 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
         if t.scenario == "neighbourhood"
     )
     _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
-    reliefs, unreachable = _reliefs(task, runs)
+    reliefs, unreachable = choose_reliefs(task, runs)
     assert reliefs
     workers = {w.id: w for w in task.workers}
     booked: dict[str, set[int]] = {}
@@ -137,15 +138,16 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
                 assert d not in booked.setdefault(relief.carer, set())  # one run a day
                 booked[relief.carer].add(d)
     # most runs are covered on every day off; a second relief takes the day the first is booked
-    full = sum(_need(task, workers[m]) <= {d for r in reliefs.get(m, []) for d in r.days} for m in runs)
+    full = sum(days_needing_cover(task, workers[m]) <= {d for r in reliefs.get(m, []) for d in r.days} for m in runs)
     assert full >= 0.8 * len(runs)
 
 
 def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_checked(area: Area) -> None:
     from dataclasses import replace
 
+    from joinedup.domains.neighbourhoods.cover import retime, time_the_day
     from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
-    from joinedup.domains.neighbourhoods.week import _joint, _replay, _retime, _solve
+    from joinedup.domains.neighbourhoods.week import _replay, _solve
 
     part = area.localities({"West"})
     demand = generate_demand(part, 160, seed=2)
@@ -170,13 +172,13 @@ def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_check
             continue
         relief = next(w for w in spare if w.shift == shifts[worker])
         legs = task.travel.matrix([relief.home, run.first, run.last], "car")
-        timed = _retime(run, relief, legs[0][1], legs[2][0], hold_double_ups=False)
+        timed = retime(run, relief, legs[0][1], legs[2][0], hold_double_ups=False)
         if timed is None:
             continue
         # the relief leaves five minutes later than they could, so reaches the double-up late
         late = replace(timed, departure=max(SHIFTS[relief.shift][0], first.start - timed.out_leg) + 5)
         working = {w: (w, None) for w in runs if w != worker} | {worker: (relief.id, late)}
-        tables, failed = _joint(runs, working, shifts, set())
+        tables, failed = time_the_day(runs, working, shifts, set())
         if failed:
             continue
         other = next(w for w in holders[first.visit_id] if w != worker)

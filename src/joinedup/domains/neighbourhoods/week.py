@@ -15,16 +15,14 @@ preferring carers the person already knows (``Objective.non_usual_carer``).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-
-import numpy as np
-from scipy.optimize import linear_sum_assignment
+from dataclasses import dataclass, field
 
 from joinedup.domains.homecare.solver import CarerRoute, Roster, check_roster, compute_metrics, solve
 
+from .cover import Relief, Run, Timetable, choose_reliefs, days_needing_cover, time_the_day
 from .demand import Person
-from .instances import SHIFTS, Worker, build_instance, on_duty
-from .travel import MatrixProvider, Point
+from .instances import Worker, build_instance, on_duty
+from .travel import MatrixProvider
 
 
 @dataclass(frozen=True)
@@ -96,30 +94,6 @@ class _Day:
     trips: int = 0  # journeys between two different places (each bears the model's fixed overhead)
 
 
-@dataclass
-class _Run:
-    visits: set[str]
-    served: list[tuple[str, str, str]]  # (person, carer, visit)
-    travel: float
-    paid: float
-    care: float
-    first: Point = (0.0, 0.0)  # where the first and last visits are, for a relief's legs
-    last: Point = (0.0, 0.0)
-    first_start: float = 0.0
-    last_end: float = 0.0
-    legs: float = 0.0  # the main carer's travel from home and back home
-    route: CarerRoute | None = None  # the set-up route, replayed on later days and checked
-    # per stop in time order, for re-timing the run from a relief's home: travel from the stop
-    # before, the latest start its window allows, and whether it is a double-up (fixed time)
-    gaps: tuple[float, ...] = ()
-    latest: tuple[float, ...] = ()
-    fixed: tuple[bool, ...] = ()
-    trips: int = 0  # journeys between visits at different places, not counting the legs from and to home
-    home_trips: int = 0  # the main carer's legs from and to home that are journeys (not the same place)
-    home_out: float = 0.0  # the main carer's leg from home to the first visit
-    home_back: float = 0.0
-
-
 def _solve(
     task: GroupTask,
     people: list[Person],
@@ -128,7 +102,7 @@ def _solve(
     limit: float,
     known: dict[str, list[str]] | None,
     seed: int,
-) -> tuple[_Day, dict[str, _Run]]:
+) -> tuple[_Day, dict[str, Run]]:
     """One engine solve; the day's figures and each worker's run."""
     day = _Day()
     if not people:
@@ -157,7 +131,7 @@ def _solve(
     day.unassigned, day.late, day.lateness = metrics.unassigned, metrics.late_services, metrics.total_lateness
     day.violations = len(check_roster(instance, roster))
     day.unassigned_visits = sorted({u.visit_id for u in roster.unassigned})
-    runs: dict[str, _Run] = {}
+    runs: dict[str, Run] = {}
     for route in roster.routes:
         if not route.stops:
             continue
@@ -176,7 +150,7 @@ def _solve(
         travel += matrix[loc][end]
         home_legs = [matrix[home][first.location], matrix[last.location][end]]
         day.trips += sum(g > 0 for g in gaps) + sum(leg > 0 for leg in home_legs)
-        runs[route.carer_id] = _Run(
+        runs[route.carer_id] = Run(
             {s.visit_id for s in route.stops},
             served,
             travel,
@@ -210,238 +184,15 @@ def _only(people: list[Person], visit_ids: set[str]) -> list[Person]:
     return out
 
 
-@dataclass(frozen=True)
-class _Relief:
-    carer: str
-    days: frozenset[int]  # measured days (1..n) on which this relief works the run
-    travel: float  # the run's travel with the relief's legs from and to their home
-    paid: float
-    departure: float
-    times: tuple[tuple[float, float, float], ...]  # (arrival, start, end) per stop, in time order
-    back: float  # home again
-    trips: int
-    out_leg: float
-    back_leg: float
-
-
-# A main carer has two days off a week and a relief works five, so one relief covers two and a
-# half runs: some runs need a second named relief for the day their first is already booked.
-MAX_RELIEFS = 2
-EPS = 1e-6
-# Choosing reliefs, a person who would meet a new carer counts as this many minutes of travel.
-NEW_FACE_MIN = 15.0
-
-
-def _need(task: GroupTask, worker: Worker) -> frozenset[int]:
-    """The measured days (1..n) on which ``worker`` is off and their run needs cover."""
-    return frozenset(d for d in range(1, task.days + 1) if d % 7 in worker.days_off)
-
-
-Timetable = tuple[float, list[tuple[float, float, float]], float]  # departure, (arrival, start, end) per stop, back
-
-
-def _timetable(
-    run: _Run,
-    departure: float,
-    out_leg: float,
-    back_leg: float,
-    shift: str,
-    floor: dict[str, float],
-    lost: set[str],
-    hold_double_ups: bool = False,
-) -> Timetable | None:
-    """The run's stops in their set-up order, each at its set-up time or, when the carer cannot be
-    there yet, as soon after as they can, and not before ``floor`` (when the other carer of a
-    double-up comes). A lost stop (re-rostered that day) is kept as a waypoint, which can only
-    make the timing harder. None when a visit would start after its window, a double-up would
-    move while ``hold_double_ups``, or the day would not fit the shift and working time."""
-    assert run.route is not None
-    shift_end = SHIFTS[shift][1]
-    stops = sorted(run.route.stops, key=lambda s: s.start)
-    t, times = departure + out_leg, list[tuple[float, float, float]]()
-    for k, stop in enumerate(stops):
-        arrival = t + run.gaps[k] if k else t
-        start = max(arrival, stop.start, floor.get(stop.visit_id, 0.0))
-        late = start > run.latest[k] + EPS and stop.visit_id not in lost
-        if late or (hold_double_ups and run.fixed[k] and start > stop.start + EPS):
-            return None
-        t = start + stop.end - stop.start
-        times.append((arrival, start, t))
-    back = t + back_leg
-    if back > shift_end + EPS or back - departure > 8 * 60 + EPS:
-        return None
-    return departure, times, back
-
-
-def _retime(run: _Run, relief: Worker, out_leg: float, back_leg: float, hold_double_ups: bool) -> _Relief | None:
-    """The run worked by ``relief`` from their own home: the same visits in the same order, each
-    at its set-up time or, when the relief cannot be there yet (a shift starting at 06:30 and a
-    longer drive), a little later within its window. With ``hold_double_ups`` double-ups keep
-    their time; without, the other carer must come later too, which is settled day by day
-    (``_joint``). None when the run does not fit the relief's shift and working time."""
-    assert run.route is not None
-    departure = max(SHIFTS[relief.shift][0], min(s.start for s in run.route.stops) - out_leg)
-    table = _timetable(run, departure, out_leg, back_leg, relief.shift, {}, set(), hold_double_ups)
-    if table is None:
-        return None
-    travel = run.travel - run.legs + out_leg + back_leg
-    trips = run.trips + (out_leg > 0) + (back_leg > 0)
-    _d, times, back = table
-    return _Relief(
-        relief.id, frozenset(), travel, back - departure, departure, tuple(times), back, trips, out_leg, back_leg
-    )
-
-
-def _reliefs(task: GroupTask, runs: dict[str, _Run]) -> tuple[dict[str, list[_Relief]], set[str]]:
-    """Named reliefs for each run, chosen at set-up from the workers with no run of their own.
-
-    A relief works on the same shift, must be on duty on the days they cover, covers one run a
-    day, and must fit the run into their shift from their own home (``_retime``). First each run
-    gets one relief covering as many of its days off as possible: runs with fewest reliefs able
-    to cover them all choose first, and among reliefs covering the most days the one with the
-    shortest drives from and to home wins, each of the run's people for whom the relief would be
-    a new face counting as ``NEW_FACE_MIN`` minutes more. Then, day by day, the days still
-    uncovered are matched to the reliefs still free that day (an assignment of least such cost),
-    so a run has at most two named reliefs, one for each day off. Where no spare worker can work
-    a run keeping its double-ups' times (typically a double-up at the very start of the shift,
-    which a relief from further away cannot reach in time), its reliefs need the other carer to
-    come later too. Also returns the runs no spare worker can work at all.
-    """
-    workers = {w.id: w for w in task.workers}
-    spare = [w for w in task.workers if w.id not in runs]
-    if not spare or not runs:
-        return {}, set(runs)
-    names = sorted(runs)
-    points = [w.home for w in spare] + [runs[r].first for r in names] + [runs[r].last for r in names]
-    matrix = task.travel.matrix(points, "car")
-    n = len(spare)
-    fits: dict[tuple[str, int], _Relief] = {}
-    unreachable: set[str] = set()
-    for j, run_id in enumerate(names):
-        # a relief who can keep the double-ups' times if there is one; else the other carer must move
-        for hold in (True, False):
-            for i, relief in enumerate(spare):
-                if relief.shift == workers[run_id].shift:
-                    legs = matrix[i][n + j], matrix[n + len(names) + j][i]
-                    timed = _retime(runs[run_id], relief, *legs, hold_double_ups=hold)
-                    if timed is not None:
-                        fits[run_id, i] = timed
-            if any((run_id, i) in fits for i in range(n)):
-                break
-        else:
-            unreachable.add(run_id)
-    booked: dict[int, set[int]] = defaultdict(set)  # spare index -> days booked
-    chosen: dict[str, dict[int, set[int]]] = defaultdict(dict)  # run -> spare index -> days
-    need = {r: _need(task, workers[r]) for r in names}
-    # each person's named team so far, so a relief already in it is preferred to a new face
-    people = {r: {person for person, _c, _v in runs[r].served} for r in names}
-    team: dict[str, set[str]] = defaultdict(set)
-    for r in names:
-        for person in people[r]:
-            team[person].add(r)
-
-    def cost(run_id: str, i: int) -> float:
-        new = sum(spare[i].id not in team[person] for person in people[run_id])
-        relief = fits[run_id, i]
-        return relief.out_leg + relief.back_leg + NEW_FACE_MIN * new
-
-    def name(run_id: str, i: int, days: set[int]) -> None:
-        chosen[run_id].setdefault(i, set()).update(days)
-        booked[i].update(days)
-        for person in people[run_id]:
-            team[person].add(spare[i].id)
-
-    def free_days(run_id: str, i: int, wanted: frozenset[int]) -> frozenset[int]:
-        if (run_id, i) not in fits:
-            return frozenset()
-        return frozenset(d for d in wanted if d % 7 not in spare[i].days_off and d not in booked[i])
-
-    pending = [r for r in names if need[r]]
-    while pending:
-        options = {r: {i: days for i in range(n) if (days := free_days(r, i, need[r]))} for r in pending}
-        run_id = min(pending, key=lambda r: (sum(d == need[r] for d in options[r].values()), r))
-        pending.remove(run_id)
-        if options[run_id]:
-            i = min(options[run_id], key=lambda i: (-len(options[run_id][i]), cost(run_id, i)))
-            name(run_id, i, set(options[run_id][i]))
-    for d in range(1, task.days + 1):
-        short = [r for r in names if d in need[r] and not any(d in days for days in chosen[r].values())]
-        free = [i for i in range(n) if d % 7 not in spare[i].days_off and d not in booked[i]]
-        if not short or not free:
-            continue
-        costs = np.full((len(short), len(free)), 1e6)
-        for a, r in enumerate(short):
-            for b, i in enumerate(free):
-                if (r, i) in fits and (i in chosen[r] or len(chosen[r]) < MAX_RELIEFS):
-                    costs[a, b] = cost(r, i)
-        for a, b in zip(*linear_sum_assignment(costs), strict=True):
-            if costs[a, b] < 1e6:
-                name(short[a], free[b], {d})
-    return {
-        r: [replace(fits[r, i], days=frozenset(days)) for i, days in sorted(by.items(), key=lambda x: min(x[1]))]
-        for r, by in chosen.items()
-        if by
-    }, unreachable
-
-
-def _joint(
-    runs: dict[str, _Run],
-    working: dict[str, tuple[str, _Relief | None]],
-    shifts: dict[str, str],
-    lost: set[str],
-) -> tuple[dict[str, Timetable], set[str]]:
-    """The day's timetable of every worked run, reliefs from their own homes, with the two carers
-    of each double-up starting together (the earlier one waits, or comes later if its window
-    allows). Returns the timetables and the runs that cannot be worked so that day: when a
-    double-up's other carer cannot come later, the relief who was late, not the run it pushed."""
-    floor: dict[str, float] = {}
-    pushers: set[str] = set()  # reliefs whose late arrival moved a double-up's other carer
-    for _round in range(50):
-        tables: dict[str, Timetable] = {}
-        failed: set[str] = set()
-        for worker, (_carer, relief) in working.items():
-            run = runs[worker]
-            assert run.route is not None
-            if relief is None:
-                legs = run.route.departure, run.home_out, run.home_back
-            else:
-                legs = relief.departure, relief.out_leg, relief.back_leg
-            table = _timetable(run, *legs, shifts[worker], floor, lost)
-            if table is None:
-                failed.add(worker)
-            else:
-                tables[worker] = table
-        if failed:
-            # the set-up timing works on its own: drop the late reliefs rather than the runs they pushed
-            return tables, pushers or failed
-        starts: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for worker, (_dep, times, _back) in tables.items():
-            run = runs[worker]
-            assert run.route is not None
-            for stop, (_a, begin, _e), fixed in zip(
-                sorted(run.route.stops, key=lambda s: s.start), times, run.fixed, strict=True
-            ):
-                if fixed and stop.visit_id not in lost:
-                    starts[stop.visit_id].append((begin, worker))
-        apart = {vid: got for vid, got in starts.items() if max(got)[0] - min(got)[0] > EPS}
-        if not apart:
-            return tables, set()
-        for vid, got in apart.items():
-            floor[vid], late = max(got)
-            if working[late][1] is not None:
-                pushers.add(late)
-    return tables, {worker for got in apart.values() for _b, worker in got}
-
-
 def _replay(
     task: GroupTask,
-    runs: dict[str, _Run],
-    working: dict[str, tuple[str, _Relief | None]],
+    runs: dict[str, Run],
+    working: dict[str, tuple[str, Relief | None]],
     tables: dict[str, Timetable],
     lost: set[str],
     name: str,
 ) -> int:
-    """Checker violations of a day's kept runs, as timed by ``_joint``, less the visits
+    """Checker violations of a day's kept runs, as timed by ``time_the_day``, less the visits
     re-rostered by the engine that day."""
     kept = {vid for worker in working for _p, _c, vid in runs[worker].served} - lost
     people = _only(task.people, kept)
@@ -481,16 +232,18 @@ def roster_week(task: GroupTask) -> GroupResult:
     )
     out.setup_travel_per_visit = setup.travel / max(1, len(setup.served))
     out.setup_unassigned = setup.unassigned
-    reliefs, unreachable = _reliefs(task, runs)
+    reliefs, unreachable = choose_reliefs(task, runs)
     workers = {w.id: w for w in task.workers}
     shifts = {w.id: w.shift for w in task.workers}
     out.runs = len(runs)
     out.runs_relieved = sum(
-        1 for worker in runs if _need(task, workers[worker]) <= {d for r in reliefs.get(worker, []) for d in r.days}
+        1
+        for worker in runs
+        if days_needing_cover(task, workers[worker]) <= {d for r in reliefs.get(worker, []) for d in r.days}
     )
     out.runs_two_reliefs = sum(len(r) > 1 for r in reliefs.values())
     for worker in runs:
-        left = _need(task, workers[worker]) - {d for r in reliefs.get(worker, []) for d in r.days}
+        left = days_needing_cover(task, workers[worker]) - {d for r in reliefs.get(worker, []) for d in r.days}
         if worker in unreachable:
             out.uncovered_unreachable += len(left)
         else:
@@ -507,7 +260,7 @@ def roster_week(task: GroupTask) -> GroupResult:
     for d in range(1, task.days + 1):
         duty = {w.id for w in on_duty(task.workers, d % 7)}
         orphaned: set[str] = set()
-        relieving: dict[str, _Relief] = {}
+        relieving: dict[str, Relief] = {}
         for worker, run in runs.items():
             if worker in duty:
                 continue
@@ -525,7 +278,7 @@ def roster_week(task: GroupTask) -> GroupResult:
                 for worker in runs
                 if (worker in duty or worker in relieving) and worker not in stuck
             }
-            tables, failed = _joint(runs, working, shifts, orphaned)
+            tables, failed = time_the_day(runs, working, shifts, orphaned)
             if not failed:
                 break
             stuck |= failed
