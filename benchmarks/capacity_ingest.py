@@ -68,15 +68,18 @@ def _as_the_server_starts() -> None:
     gc.freeze()
 
 
-def run(kind: str, batches: int) -> dict[str, Any]:
+def run(kind: str, batches: int, providers: int | None = None) -> dict[str, Any]:
     """Ingest `batches` batches through the service; on PostgreSQL, after each batch, COPY the
-    same rows (fresh ids) as the ceiling, so both see the same load on a shared machine."""
+    same rows (fresh ids) as the ceiling, so both see the same load on a shared machine.
+
+    Each batch comes from a new provider unless `providers` is given: then that many providers
+    take turns, so after the first round every batch rewrites services' existing state."""
     rng = random.Random(7)
     with fresh_database(kind) as url:
         engine = make_engine(url)
         factory = make_session_factory(engine)
         settings = settings_for(url)
-        n_orgs = batches + 1  # one more for the untimed warm-up batch
+        n_orgs = min(providers, batches + 1) if providers else batches + 1  # + the untimed warm-up batch
         with factory() as session:
             session.info["scope"] = Scope.system("bench setup")
             system_id, org_ids = make_providers(session, n_orgs)
@@ -102,7 +105,7 @@ def run(kind: str, batches: int) -> dict[str, Any]:
         with engine.connect() as conn:
             services = {(r.organisation_id, r.provider_service_id): r.id for r in conn.execute(select(CapacityService))}
         start = utcnow() - timedelta(days=2)
-        payloads = [_updates(rng, psids[org_ids[b]], start, b) for b in range(n_orgs)]
+        payloads = [_updates(rng, psids[org_ids[b % n_orgs]], start, b) for b in range(batches + 1)]
         # Held as request bodies (bytes), as a server receives them: 30,000 live dicts would make
         # every garbage collection in the timed loop walk them, which no server has to do.
         bodies = [orjson.dumps({"updates": payload}) for payload in payloads]
@@ -110,7 +113,7 @@ def run(kind: str, batches: int) -> dict[str, Any]:
         ingest_s = copy_s = 0.0
         copy_conn = _copy_connection(url) if kind == "postgresql" else None
         for b, body in enumerate(bodies):
-            oid = org_ids[b]
+            oid = org_ids[b % n_orgs]
             began = time.perf_counter()
             with factory() as session:
                 actor = actor_for(system_id, oid)
@@ -183,21 +186,29 @@ def _copy_batch(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a short run (under a minute)")
+    parser.add_argument(
+        "--providers",
+        type=int,
+        metavar="N",
+        help="N providers take turns (every batch after the first round updates existing state); "
+        "default: a new provider per batch",
+    )
     args = parser.parse_args()
     batches = 5 if args.quick else 30
     _as_the_server_starts()
-    pg = run("postgresql", batches)
+    pg = run("postgresql", batches, args.providers)
     print(
         f"PostgreSQL: {pg['updates']} updates in {pg['seconds']} s = {pg['updates_per_s']} updates/s; "
         f"COPY ceiling {pg['copy_rows_per_s']} rows/s ({100 * pg['updates_per_s'] / pg['copy_rows_per_s']:.1f}%)"
     )
-    lite = run("sqlite", batches)
+    lite = run("sqlite", batches, args.providers)
     print(f"SQLite: {lite['updates']} updates in {lite['seconds']} s = {lite['updates_per_s']} updates/s")
     print(
         json.dumps(
             {
                 "benchmark": "capacity_ingest",
                 "quick": args.quick,
+                "providers": args.providers or batches + 1,
                 "batch_size": BATCH,
                 "updates": pg["updates"],
                 "pg_updates_per_s": pg["updates_per_s"],
