@@ -37,4 +37,5 @@ def test_a_run_no_relief_can_work_is_planned_and_its_carer_joins_the_team() -> N
         assert out.person_services[pid] == 7
         assert out.person_team_reliefs[pid] == 1 and out.person_team[pid] == 2
         assert out.person_usual[pid] / out.person_services[pid] >= 0.8
+        assert out.person_core[pid] == 5  # run carer and reliefs alone: 5 of 7
     assert out.person_team["p0"] == 1  # nobody new comes to p0

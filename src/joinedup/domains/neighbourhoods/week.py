@@ -63,6 +63,7 @@ class GroupResult:
     familiar_services: int = 0  # by a carer who had already visited the person
     person_services: dict[str, int] = field(default_factory=dict)
     person_usual: dict[str, int] = field(default_factory=dict)
+    person_core: dict[str, int] = field(default_factory=dict)  # by a run carer or named relief (no cover plan)
     person_carers: dict[str, int] = field(default_factory=dict)
     unassigned_visits: list[str] = field(default_factory=list)
     setup_travel_per_visit: float = 0.0
@@ -328,7 +329,8 @@ def roster_week(task: GroupTask) -> GroupResult:
         for person, _carer, _visit in run.served:
             team[person].add(worker)
             team[person].update(r.carer for r in reliefs.get(worker, []))
-    out.person_team_reliefs = {p: len(c) for p, c in team.items()}
+    core = {p: set(c) for p, c in team.items()}
+    out.person_team_reliefs = {p: len(c) for p, c in core.items()}
     plans = [_plan_day(task, runs, reliefs, shifts, team, d) for d in range(1, task.days + 1)]
     # the named team: fixed here, before the measured week, and never changed by it
     usual = {p: set(c) for p, c in team.items()}
@@ -373,6 +375,7 @@ def roster_week(task: GroupTask) -> GroupResult:
             out.person_services[person] = out.person_services.get(person, 0) + 1
             hit = carer in usual.get(person, set())
             out.person_usual[person] = out.person_usual.get(person, 0) + hit
+            out.person_core[person] = out.person_core.get(person, 0) + (carer in core.get(person, set()))
             out.usual_services += hit
             out.familiar_services += hit or carer in seen[person]
             seen[person].add(carer)
