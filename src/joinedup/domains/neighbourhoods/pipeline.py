@@ -93,6 +93,13 @@ class Comparison:
             "usual_carer_share_framework": round(t["framework"]["usual_carer_share_pct"] / 100, 4)
             if "framework" in t
             else None,
+            "people_below_80pct_usual_framework": int(t["framework"]["people_below_80pct"])
+            if "framework" in t
+            else None,
+            # the named team a person is told of before the week (run carers, reliefs, planned cover)
+            "team_size": {s: round(row["team_size"], 2) for s, row in t.items()},
+            "team_size_without_cover_plan": {s: round(row["team_size_reliefs"], 2) for s, row in t.items()},
+            "people_below_80pct_without_cover_plan": {s: int(row["people_below_80pct_core"]) for s, row in t.items()},
             "partial": self.run.partial,
             "runtime_s": round(self.run.runtime_s, 1),
         }

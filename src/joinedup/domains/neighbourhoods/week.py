@@ -3,13 +3,16 @@
 Day 0 is the set-up roster: each worker on duty gets a run. Each run then gets named relief
 carers from the same workforce (workers with no run of their own, on the same shift), who work
 that run on the main carer's days off, as homecare services organise cover: one relief where one
-is free on both days off, else a second for the day the first is booked. A person's usual carers
-are their named team, fixed before the measured week: the carers of their runs plus those runs'
-named reliefs. Days 1-7 are the measured week. Runs are kept from day to day; a relief works the
-run from their own home, a little later where their drive is longer, and the other carer of a
-double-up comes later with them. Every day's kept runs are replayed through the independent
-checker. What no relief covers is rostered by the engine onto the free workers on duty,
-preferring carers the person already knows (``Objective.non_usual_carer``).
+is free on both days off, else a second for the day the first is booked. What no relief covers
+(a day off no spare worker can work, every fitting relief booked, a double-up's other carer who
+cannot wait for a late relief) is planned at set-up too: the engine rosters those days' visits
+once onto the free workers on duty, preferring carers the person already has
+(``Objective.non_usual_carer``), and that cover plan is kept for the week. A person's usual
+carers are their named team, fixed before the measured week: the carers of their runs, those
+runs' named reliefs, and the carers of their planned cover. Days 1-7 are the measured week.
+Runs are kept from day to day; a relief works the run from their own home, a little later
+where their drive is longer, and the other carer of a double-up comes later with them. Every
+day's kept runs are replayed through the independent checker, as is the cover plan.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class GroupResult:
     familiar_services: int = 0  # by a carer who had already visited the person
     person_services: dict[str, int] = field(default_factory=dict)
     person_usual: dict[str, int] = field(default_factory=dict)
+    person_core: dict[str, int] = field(default_factory=dict)  # by a run carer or named relief (no cover plan)
     person_carers: dict[str, int] = field(default_factory=dict)
     unassigned_visits: list[str] = field(default_factory=list)
     setup_travel_per_visit: float = 0.0
@@ -69,8 +73,9 @@ class GroupResult:
     runs_relieved: int = 0  # runs whose named reliefs cover every one of the main carer's days off
     runs_two_reliefs: int = 0  # runs whose days off are split between two named reliefs
     relief_services: int = 0
-    engine_services: int = 0  # services rostered by the engine on the day (what the relief could not cover)
-    person_team: dict[str, int] = field(default_factory=dict)
+    engine_services: int = 0  # services on the engine's cover plan (what no relief covers), planned at set-up
+    person_team: dict[str, int] = field(default_factory=dict)  # the named team, planned cover carers included
+    person_team_reliefs: dict[str, int] = field(default_factory=dict)  # run carers and reliefs only
     trips: int = 0  # journeys between different places, home legs included
     # days off no named relief covers: no spare worker can work the run at all, or those who can are booked
     uncovered_unreachable: int = 0
@@ -216,6 +221,72 @@ def _replay(
     return len(check_roster(instance, Roster(instance_name=name, routes=routes)))
 
 
+@dataclass
+class _Plan:
+    """One measured day's cover, planned at set-up: who works each run, its timetable, the
+    visits no relief covers and the engine's fixed roster of them."""
+
+    working: dict[str, tuple[str, Relief | None]]
+    tables: dict[str, Timetable]
+    orphaned: set[str]
+    stuck: set[str]
+    cover: _Day
+
+
+def _plan_day(
+    task: GroupTask,
+    runs: dict[str, Run],
+    reliefs: dict[str, list[Relief]],
+    shifts: dict[str, str],
+    team: dict[str, set[str]],
+    d: int,
+) -> _Plan:
+    """Day ``d``'s cover; the engine's cover carers join ``team`` for the people they visit."""
+    duty = {w.id for w in on_duty(task.workers, d % 7)}
+    orphaned: set[str] = set()
+    relieving: dict[str, Relief] = {}
+    for worker, run in runs.items():
+        if worker in duty:
+            continue
+        relief = next((r for r in reliefs.get(worker, []) if d in r.days and r.carer in duty), None)
+        if relief is not None:
+            relieving[worker] = relief
+        else:
+            orphaned |= run.visits
+    # time the day's runs together (a relief's late start can move a double-up's other carer);
+    # a run that cannot be worked that day goes to the engine, with the other halves of its double-ups
+    stuck: set[str] = set()
+    while True:
+        working = {
+            worker: (relieving[worker].carer if worker in relieving else worker, relieving.get(worker))
+            for worker in runs
+            if (worker in duty or worker in relieving) and worker not in stuck
+        }
+        tables, failed = time_the_day(runs, working, shifts, orphaned)
+        if not failed:
+            break
+        stuck |= failed
+        for worker in failed:
+            orphaned |= runs[worker].visits
+            relieving.pop(worker, None)
+    orphans = _only(task.people, orphaned)
+    busy = set(runs) | {r.carer for r in relieving.values()}
+    free = [w for w in task.workers if w.id in duty and w.id not in busy]
+    n = sum(len(p.visits) for p in orphans)
+    cover, _ = _solve(
+        task,
+        orphans,
+        free,
+        f"{task.group}-d{d}",
+        max(0.3, task.seconds_per_100_visits * n / 100),
+        {p: sorted(c) for p, c in team.items()},
+        task.seed + d,
+    )
+    for person, carer in cover.served:
+        team[person].add(carer)
+    return _Plan(working, tables, orphaned, stuck, cover)
+
+
 def roster_week(task: GroupTask) -> GroupResult:
     visits = sum(len(p.visits) for p in task.people)
     per_100 = task.seconds_per_100_visits
@@ -248,52 +319,33 @@ def roster_week(task: GroupTask) -> GroupResult:
             out.uncovered_unreachable += len(left)
         else:
             out.uncovered_booked += len(left)
-    # the named team: fixed here, before the measured week, and never changed by it
-    usual: dict[str, set[str]] = defaultdict(set)
+    # The week's cover is planned here, before the measured week, as services draw up the rota:
+    # each day's runs are timed together with their reliefs, and what no relief covers (a day
+    # off no spare worker can work, every fitting relief booked, a double-up's other carer who
+    # cannot wait) is rostered once by the engine onto the free workers on duty, preferring
+    # carers the person already has. The plan is kept for the week and its carers join the team.
+    team: dict[str, set[str]] = defaultdict(set)
     for worker, run in runs.items():
         for person, _carer, _visit in run.served:
-            usual[person].add(worker)
-            usual[person].update(r.carer for r in reliefs.get(worker, []))
+            team[person].add(worker)
+            team[person].update(r.carer for r in reliefs.get(worker, []))
+    core = {p: set(c) for p, c in team.items()}
+    out.person_team_reliefs = {p: len(c) for p, c in core.items()}
+    plans = [_plan_day(task, runs, reliefs, shifts, team, d) for d in range(1, task.days + 1)]
+    # the named team: fixed here, before the measured week, and never changed by it
+    usual = {p: set(c) for p, c in team.items()}
     out.person_team = {p: len(c) for p, c in usual.items()}
-    known: dict[str, set[str]] = {p: set(c) for p, c in usual.items()}
     seen: dict[str, set[str]] = defaultdict(set)
-    for d in range(1, task.days + 1):
-        duty = {w.id for w in on_duty(task.workers, d % 7)}
-        orphaned: set[str] = set()
-        relieving: dict[str, Relief] = {}
-        for worker, run in runs.items():
-            if worker in duty:
-                continue
-            relief = next((r for r in reliefs.get(worker, []) if d in r.days and r.carer in duty), None)
-            if relief is not None:
-                relieving[worker] = relief
-            else:
-                orphaned |= run.visits
-        # time the day's runs together (a relief's late start can move a double-up's other carer);
-        # a run that cannot be worked that day goes to the engine, with the other halves of its double-ups
-        stuck: set[str] = set()
-        while True:
-            working = {
-                worker: (relieving[worker].carer if worker in relieving else worker, relieving.get(worker))
-                for worker in runs
-                if (worker in duty or worker in relieving) and worker not in stuck
-            }
-            tables, failed = time_the_day(runs, working, shifts, orphaned)
-            if not failed:
-                break
-            stuck |= failed
-            for worker in failed:
-                orphaned |= runs[worker].visits
-                relieving.pop(worker, None)
-        out.stuck_run_days += len(stuck)
+    for d, plan in enumerate(plans, start=1):
+        out.stuck_run_days += len(plan.stuck)
         day = _Day()
         relieved: list[tuple[str, str]] = []
-        for worker, (carer, relief) in working.items():
+        for worker, (carer, relief) in plan.working.items():
             run = runs[worker]
             travel = relief.travel if relief is not None else run.travel
-            departure, _times, back = tables[worker]
+            departure, _times, back = plan.tables[worker]
             # the kept half of an orphaned double-up goes with it: the cover pair serves it together
-            lost = run.visits & orphaned
+            lost = run.visits & plan.orphaned
             day.travel += travel
             day.trips += relief.trips if relief is not None else run.trips + run.home_trips
             day.paid += back - departure
@@ -303,20 +355,8 @@ def roster_week(task: GroupTask) -> GroupResult:
             day.served += served
             if relief is not None:
                 relieved += served
-        day.violations = _replay(task, runs, working, tables, orphaned, f"{task.group}-d{d}-runs")
-        orphans = _only(task.people, orphaned)
-        busy = set(runs) | {r.carer for r in relieving.values()}
-        free = [w for w in task.workers if w.id in duty and w.id not in busy]
-        n = sum(len(p.visits) for p in orphans)
-        cover, _ = _solve(
-            task,
-            orphans,
-            free,
-            f"{task.group}-d{d}",
-            max(0.3, per_100 * n / 100),
-            {p: sorted(c | seen[p]) for p, c in known.items()},
-            task.seed + d,
-        )
+        day.violations = _replay(task, runs, plan.working, plan.tables, plan.orphaned, f"{task.group}-d{d}-runs")
+        cover = plan.cover
         if d == 1:
             out.unassigned_visits = cover.unassigned_visits or setup.unassigned_visits
         out.relief_services += len(relieved)
@@ -335,6 +375,7 @@ def roster_week(task: GroupTask) -> GroupResult:
             out.person_services[person] = out.person_services.get(person, 0) + 1
             hit = carer in usual.get(person, set())
             out.person_usual[person] = out.person_usual.get(person, 0) + hit
+            out.person_core[person] = out.person_core.get(person, 0) + (carer in core.get(person, set()))
             out.usual_services += hit
             out.familiar_services += hit or carer in seen[person]
             seen[person].add(carer)
