@@ -16,8 +16,9 @@ LAYER_SHARE = 0.6  # share of each run's time given to the layer when it has wor
 # One run (routing core, then layer) lasts about RUN_S_PER_SLOT_SQ * slots^2 seconds,
 # at least MIN_RUN_S; a longer limit is spent on independent runs with derived seeds.
 # On synchronised instances the layer settles into a basin that depends on the seed
-# and that a longer run seldom leaves (Mankowska D1: 1141 to 1248 by seed at 10 s,
-# 1237 at 120 s), so several runs beat one long one. Larger instances need longer runs.
+# and that a longer run seldom leaves (Mankowska D10, seed 1: 1324.6 at 10 s, 1318.6
+# at 30 s; best of three 10 s runs 1173.9), so several runs beat one long one.
+# Larger instances need longer runs.
 RUN_S_PER_SLOT_SQ = 0.001
 MIN_RUN_S = 10.0
 SEED_STRIDE = 1_000_003
