@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,9 +14,11 @@ from joinedup.domains.homecare.solver import (
     Instance,
     check_roster,
     compute_metrics,
+    engine,
     solve,
     summary_rows,
 )
+from joinedup.domains.homecare.solver.problem import build_problem
 
 from .conftest import line_matrix, small_instance
 
@@ -41,6 +44,26 @@ def test_progress_is_reported_and_time_limit_kept(small: Instance) -> None:
     assert all(0 <= d <= t for d, t in calls)
     assert any(0.5 < d < 1.0 for d, _ in calls)  # also while the homecare layer works
     assert roster.runtime_s < 3.0
+
+
+def test_long_limits_are_shared_by_several_runs(small: Instance) -> None:
+    p = build_problem(small)
+    assert engine.n_runs(p, engine.MIN_RUN_S / 2) == 1
+    assert engine.n_runs(p, engine.MIN_RUN_S * 5.5) == 5
+    # runs grow with the square of the number of services, so big instances get fewer
+    big = engine.RUN_S_PER_SLOT_SQ * 400**2
+    assert big > engine.MIN_RUN_S
+    p.loc.extend([0] * (400 - p.n_slots))
+    assert engine.n_runs(p, big * 3.5) == 3
+
+
+def test_several_runs_return_the_best_valid_roster(small: Instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "MIN_RUN_S", 0.2)
+    calls: list[float] = []
+    roster = solve(small, time_limit_s=0.8, seed=3, on_progress=lambda d, _t: calls.append(d))
+    assert engine.n_runs(build_problem(small), 0.8) == 4
+    assert roster.unassigned == [] and check_roster(small, roster) == []
+    assert calls == sorted(calls) and calls[-1] == 0.8
 
 
 def test_break_is_placed_inside_its_window() -> None:

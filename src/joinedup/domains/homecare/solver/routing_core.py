@@ -147,11 +147,15 @@ def solve_routes(
     on_progress: ProgressFn | None = None,
     total_s: float | None = None,
     max_iterations: int | None = None,
+    offset_s: float = 0.0,
 ) -> tuple[list[list[int]], Result]:
-    """Routes per carer (lists of slot ids) from a PyVRP solve of the relaxation."""
+    """Routes per carer (lists of slot ids) from a PyVRP solve of the relaxation.
+
+    ``offset_s`` is the time already spent, for progress reports.
+    """
     required = p.instance.source == "vrplib"
     data, members = build_data(p, slots, required)
-    stop = TimedStop(time_limit_s, on_progress, 0.0, total_s or time_limit_s, max_iterations)
+    stop = TimedStop(time_limit_s, on_progress, offset_s, total_s or time_limit_s, max_iterations)
     result = solve(data, stop, seed=seed, collect_stats=False, display=False)
     routes: list[list[int]] = [[] for _ in range(p.n_carers)]
     used = [0] * len(members)
