@@ -26,15 +26,16 @@ PG_URL = os.environ.get("JOINEDUP_BENCH_POSTGRES_URL", "postgresql+psycopg://pos
 
 
 @contextmanager
-def fresh_database(kind: str) -> Iterator[str]:
-    """A newly migrated database: a temporary SQLite file, or a PostgreSQL database dropped after."""
+def fresh_database(kind: str, prefix: str = "bench_capacity") -> Iterator[str]:
+    """A newly migrated database: a temporary SQLite file, or a PostgreSQL database (named
+    `prefix` and a random suffix) dropped after."""
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             migrate.upgrade(url)
             yield url
         return
-    name = f"bench_capacity_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -23,23 +23,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
+from capacity_common import fresh_database
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -53,7 +50,6 @@ from joinedup.core.auth.models import AccessLevel
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.core.permissions import Role
-from joinedup.db import migrate
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DATA
@@ -74,26 +70,9 @@ from joinedup.domains.visibility.discharge_source import DischargeRecords
 from joinedup.domains.visibility.importers import import_trust_history
 from joinedup.main import create_app
 
-PG_URL = os.environ.get("JOINEDUP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SERVICES, ORGS, PATIENTS, WARDS = 30_000, 3_000, 5_000, 40
 PATHWAY_CODES = [c.value for c in PathwayCode]
 BED_TYPES = ["residential", "nursing", "dementia_residential", "dementia_nursing", "discharge_to_assess"]
-
-
-@contextmanager
-def fresh_postgres() -> Iterator[str]:
-    name = f"bench_visibility_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _discharge_rows(session: Session, trust: Organisation, services: list[dict[str, Any]], rng: random.Random) -> None:
@@ -440,7 +419,7 @@ def main() -> None:
     rng = random.Random(5)
     days, samples, events = (28, 20, 20) if args.quick else (365, 100, 100)
     started = time.perf_counter()
-    with fresh_postgres() as url:
+    with fresh_database("postgresql", prefix="bench_visibility") as url:
         ids = build(url, days, rng)
         built = time.perf_counter() - started
         settings = Settings(database_url=url, environment="test", secret_key="v" * 48, outbox_poll_seconds=0.5)
