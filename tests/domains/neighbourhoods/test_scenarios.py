@@ -9,6 +9,7 @@ import io
 import pytest
 
 from joinedup.domains.neighbourhoods import Area, TravelModel, design_neighbourhoods, generate_demand
+from joinedup.domains.neighbourhoods.cover import Run
 from joinedup.domains.neighbourhoods.pipeline import Comparison, compare
 from joinedup.domains.neighbourhoods.report import (
     plot_comparison,
@@ -18,6 +19,7 @@ from joinedup.domains.neighbourhoods.report import (
     travel_cut_pct,
 )
 from joinedup.domains.neighbourhoods.scenarios import ScenarioSettings, tasks_for
+from joinedup.domains.neighbourhoods.week import GroupTask
 
 
 @pytest.fixture(scope="module")
@@ -104,20 +106,28 @@ def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) 
         assert row["team_size"] >= 1
 
 
-def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
-    from joinedup.domains.neighbourhoods.cover import MAX_RELIEFS, choose_reliefs, days_needing_cover
-    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
+def _setup_runs(area: Area, recipients: int, seed: int, seconds: float) -> tuple[GroupTask, dict[str, Run]]:
+    """A West neighbourhood's week task and the runs of its set-up day."""
+    from joinedup.domains.neighbourhoods.instances import on_duty
     from joinedup.domains.neighbourhoods.week import _solve
 
     part = area.localities({"West"})
-    demand = generate_demand(part, 80, seed=3)
-    design = design_neighbourhoods(part, demand, 80)
+    demand = generate_demand(part, recipients, seed=seed)
+    design = design_neighbourhoods(part, demand, recipients)
     task = next(
         t
         for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
         if t.scenario == "neighbourhood"
     )
-    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 0.5, None, 1)
+    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", seconds, None, 1)
+    return task, runs
+
+
+def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
+    from joinedup.domains.neighbourhoods.cover import MAX_RELIEFS, choose_reliefs, days_needing_cover
+    from joinedup.domains.neighbourhoods.instances import SHIFTS
+
+    task, runs = _setup_runs(area, 80, seed=3, seconds=0.5)
     reliefs, unreachable = choose_reliefs(task, runs)
     assert reliefs
     workers = {w.id: w for w in task.workers}
@@ -146,18 +156,10 @@ def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_check
     from dataclasses import replace
 
     from joinedup.domains.neighbourhoods.cover import retime, time_the_day
-    from joinedup.domains.neighbourhoods.instances import SHIFTS, on_duty
-    from joinedup.domains.neighbourhoods.week import _replay, _solve
+    from joinedup.domains.neighbourhoods.instances import SHIFTS
+    from joinedup.domains.neighbourhoods.week import _replay
 
-    part = area.localities({"West"})
-    demand = generate_demand(part, 160, seed=2)
-    design = design_neighbourhoods(part, demand, 160)
-    task = next(
-        t
-        for t in tasks_for(part, demand, design, TravelModel(), ScenarioSettings(seconds_per_100_visits=0.2, days=7))
-        if t.scenario == "neighbourhood"
-    )
-    _day, runs = _solve(task, task.people, on_duty(task.workers, 0), "setup", 1.0, None, 1)
+    task, runs = _setup_runs(area, 160, seed=2, seconds=1.0)
     shifts = {w.id: w.shift for w in task.workers}
     spare = [w for w in task.workers if w.id not in runs]
     holders: dict[str, list[str]] = {}
