@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol, cast
 
-from sqlalchemy import Select, String, Table, and_, any_, bindparam, func, insert, literal, or_, select
+from sqlalchemy import Select, Table, and_, any_, bindparam, insert, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from joinedup.core.context import request_context
 from joinedup.core.errors import FieldError, ProblemError, conflict, field_errors, forbidden, invalid, not_found
 from joinedup.core.pagination import decode_cursor, encode_cursor
 from joinedup.db.bulk import append_rows
+from joinedup.db.id_sets import id_array
 from joinedup.domains.capacity import rules, schemas
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService, CapacityUpdateRow
 from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
@@ -337,8 +338,7 @@ def _one_of(session: Session, column: Any, values: set[str]) -> Any:
     """`column IN values`; on PostgreSQL one array parameter (an index scan with array keys)
     rather than a thousand bind parameters to send and plan."""
     if session.get_bind().dialect.name == "postgresql":
-        # Identifiers never hold commas (schemas.Identifier): one text parameter split by the server.
-        return column == any_(func.string_to_array(literal(",".join(sorted(values)), type_=String), ","))
+        return column == any_(id_array(values))  # identifiers never hold commas (schemas.Identifier)
     return column.in_(values)
 
 
