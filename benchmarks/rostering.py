@@ -239,7 +239,7 @@ def main() -> None:
     parser.add_argument("--max-time", type=float, default=1e9, help="cap on --brkga-time limits")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
-        "--jobs", type=int, default=1, help="Mankowska instances solved at once, one process each (at most one per core)"
+        "--jobs", type=int, default=1, help="Mankowska instances solved at once, one process each (one per core)"
     )
     args = parser.parse_args()
     if args.quick:
