@@ -2,7 +2,8 @@
 
 Mankowska et al. (2014) values are (travel + total tardiness + max tardiness)/3
 (A1 reproduces the published 218.2). Runs are iteration-limited, so they are
-deterministic; a drop in quality or any checker violation fails the test.
+deterministic (``runs`` fixes how many independent runs there are); a drop in
+quality or any checker violation fails the test.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import pytest
 from joinedup.domains.homecare.solver import check_roster, compute_metrics, load_instance, solve
 from joinedup.domains.homecare.solver.vrplib_io import read_bks
 
-CASES = [  # (file stem, published id, iterations, allowed gap to best published)
-    ("InstanzCPLEX_HCSRP_10_1", "A1", 200, 0.0005),
-    ("InstanzCPLEX_HCSRP_10_2", "A2", 200, 0.0005),
-    ("InstanzCPLEX_HCSRP_25_2", "B2", 300, 0.002),
-    ("InstanzCPLEX_HCSRP_25_5", "B5", 300, 0.03),
-    ("InstanzCPLEX_HCSRP_50_2", "C2", 800, 0.015),
+CASES = [  # (file stem, published id, iterations per run, runs, allowed gap to best published)
+    ("InstanzCPLEX_HCSRP_10_1", "A1", 200, 1, 0.0005),
+    ("InstanzCPLEX_HCSRP_10_2", "A2", 200, 1, 0.0005),
+    ("InstanzCPLEX_HCSRP_25_2", "B2", 300, 1, 0.002),
+    # B5 and B7 have a wide basin one run seldom leaves: a single run gives 376.38 and
+    # 338.75; the best of eight short independent runs reaches the published best.
+    ("InstanzCPLEX_HCSRP_25_5", "B5", 100, 8, 0.0005),
+    ("InstanzCPLEX_HCSRP_25_7", "B7", 100, 8, 0.0005),
+    ("InstanzCPLEX_HCSRP_50_2", "C2", 800, 1, 0.015),
 ]
 
 
@@ -33,11 +37,11 @@ def published_best(folder: Path) -> dict[str, float]:
     return best
 
 
-@pytest.mark.parametrize(("stem", "ident", "iterations", "gap"), CASES)
-def test_mankowska_quality(benchmarks: Path, stem: str, ident: str, iterations: int, gap: float) -> None:
+@pytest.mark.parametrize(("stem", "ident", "iterations", "runs", "gap"), CASES)
+def test_mankowska_quality(benchmarks: Path, stem: str, ident: str, iterations: int, runs: int, gap: float) -> None:
     folder = benchmarks / "hhc-mankowska"
     instance = load_instance(folder / f"{stem}.json")
-    roster = solve(instance, time_limit_s=60, seed=1, iterations=iterations)
+    roster = solve(instance, time_limit_s=60 * runs, seed=1, iterations=iterations, runs=runs)
     assert check_roster(instance, roster) == []
     assert roster.unassigned == []
     metrics = compute_metrics(instance, roster)

@@ -66,6 +66,17 @@ def test_several_runs_return_the_best_valid_roster(small: Instance, monkeypatch:
     assert calls == sorted(calls) and calls[-1] == 0.8
 
 
+def test_a_fixed_number_of_runs_keeps_the_best_and_is_reproducible(small: Instance) -> None:
+    one = solve(small, time_limit_s=30, seed=5, iterations=20, runs=1)
+    three = solve(small, time_limit_s=30, seed=5, iterations=20, runs=3)
+    # the first of the three runs is the single run, so the best of three is no worse
+    assert three.objective <= one.objective + 1e-9
+    assert solve(small, time_limit_s=30, seed=5, iterations=20, runs=3).objective == three.objective
+    assert check_roster(small, three) == []
+    with pytest.raises(ValueError, match="runs"):
+        solve(small, time_limit_s=1, seed=5, runs=0)
+
+
 def test_break_is_placed_inside_its_window() -> None:
     carers = [c.model_dump() for c in small_instance().carers]
     for carer in carers:

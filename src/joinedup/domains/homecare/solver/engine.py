@@ -45,6 +45,7 @@ def solve(
     seed: int,
     on_progress: ProgressFn | None = None,
     iterations: int | None = None,
+    runs: int | None = None,
 ) -> Roster:
     """Builds a roster within ``time_limit_s`` seconds.
 
@@ -52,6 +53,9 @@ def solve(
     ruin-and-recreate rounds) the same seed gives the same roster on any
     machine, as long as the time limit is not hit first; with a time limit
     alone, where the search stops depends on machine speed.
+    ``runs`` fixes the number of independent runs (derived seeds, best kept);
+    by default a time limit decides it (``n_runs``), and ``iterations`` alone
+    means one run.
     ``on_progress(elapsed_s, time_limit_s)`` is called during the search.
     Visits that cannot be served are returned in ``Roster.unassigned`` with
     the reason; this function does not raise on infeasible instances.
@@ -59,7 +63,10 @@ def solve(
     began = time.perf_counter()
     p = build_problem(instance)
     layer_work = needs_layer(p)
-    runs = 1 if iterations is not None or not layer_work else n_runs(p, time_limit_s)
+    if runs is None:
+        runs = 1 if iterations is not None or not layer_work else n_runs(p, time_limit_s)
+    if runs < 1:
+        raise ValueError("runs must be at least 1")
     best: Layer | None = None
     for run in range(runs):
         run_began = time.perf_counter()
