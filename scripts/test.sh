@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Chromium included) and run the whole suite:
-# lint, types, then every test on SQLite and again on PostgreSQL.
+# lint, types, then every test on SQLite (the fast lane first, then the slow tests) and again
+# on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,9 @@ run_pytest() {
   if [ "$rc" -eq 5 ]; then echo "pytest collected no tests" >&2; return 1; fi
   return "$rc"
 }
-echo "== tests on SQLite =="
-JOINEDUP_TEST_DATABASE_URL="" run_pytest -q
+echo "== fast lane on SQLite (-m 'not slow') =="
+JOINEDUP_TEST_DATABASE_URL="" run_pytest -q -m "not slow"
+echo "== slow tests on SQLite (-m slow) =="
+JOINEDUP_TEST_DATABASE_URL="" run_pytest -q -m slow
 echo "== tests on PostgreSQL =="
 JOINEDUP_TEST_DATABASE_URL="${JOINEDUP_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" run_pytest -q
