@@ -16,6 +16,7 @@ from joinedup import __version__
 from joinedup.config import Settings, get_settings
 from joinedup.core import api as core_api
 from joinedup.core import periodic
+from joinedup.core.changes import relay_after_commit
 from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
 from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())
+    # The one place outbox rows are relayed: after any commit of a session this factory makes.
+    relay_after_commit(state.session_factory, state.bus)
     # Visibility reads patients waiting, delays and referrals from the discharge records (unless
     # another source was connected first, as tests do).
     if discharge_figures.source() is discharge_figures.PUBLISHED:
@@ -128,7 +131,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.joinedup = state
-    runner = JobRunner(state.session_factory, state.bus)
+    runner = JobRunner(state.session_factory)
     app.state.roster_runner = runner
     app.state.neighbourhood_studies = StudyStore()
 

@@ -90,6 +90,7 @@ def record_many(
     action: str,
     record_type: str,
     records: list[tuple[str | None, str | None, dict[str, Any]]],
+    personal_data: bool = False,
 ) -> None:
     """Many audit rows in one multi-row INSERT: (record_id, record_organisation_id, detail) each.
 
@@ -108,7 +109,7 @@ def record_many(
         "system_id": actor.system_id if actor else None,
         "action": action,
         "record_type": record_type,
-        "personal_data": False,
+        "personal_data": personal_data,
         "client_ip": ctx.client_ip,
         "channel": ctx.channel,
         "request_id": ctx.request_id,

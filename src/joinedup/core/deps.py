@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import constant_time_equal
+from joinedup.core.changes import after_commit as after_commit  # re-exported for routes
 from joinedup.core.errors import ProblemError
-from joinedup.core.outbox import relay_pending
 from joinedup.core.permissions import Permission
 from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
@@ -124,7 +124,8 @@ def public() -> Callable[..., Principal | None]:
 def db_session(request: Request, state: StateDep) -> Iterator[Session]:
     """A session scoped to the caller's visible organisations; committed before the response.
 
-    Rolls back on any error. After commit, relays outbox rows to subscribers.
+    Rolls back on any error. The app's session factory relays outbox rows and runs
+    `after_commit` callbacks once the commit is done (core.changes.relay_after_commit).
     """
     principal = getattr(request.state, "principal", None)
     scope = principal.scope if principal is not None else Scope.of(frozenset(), purpose="anonymous")
@@ -137,18 +138,7 @@ def db_session(request: Request, state: StateDep) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
-        pending = session.info.pop("outbox_pending", False)
-        callbacks = session.info.pop("after_commit", [])
         session.close()
-    if pending:
-        relay_pending(state.session_factory, state.bus)
-    for callback in callbacks:
-        callback()
-
-
-def after_commit(session: Session, callback: Callable[[], None]) -> None:
-    """Run `callback` once the request's transaction has committed (never if it rolls back)."""
-    session.info.setdefault("after_commit", []).append(callback)
 
 
 DbSession = Annotated[Session, Depends(db_session, scope="function")]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from pydantic_core import PydanticCustomError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -139,27 +140,51 @@ def problem_response(request: Request, problem: Problem, headers: dict[str, str]
     )
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+def rule_error(field: str, message: str) -> PydanticCustomError:
+    """A cross-field rule broken, raised from a validator: the error names `field`, so the
+    problem (and a page's form) points at it rather than at the whole model."""
+    return PydanticCustomError("rule", "{field}: {message}", {"field": field, "message": message})
 
 
-def _error_loc(err: Any) -> tuple[Any, ...]:
-    # A cross-field rule (error type "rule") names the field it checks in its context.
+def error_loc(err: Mapping[str, Any]) -> tuple[str | int, ...]:
+    """A pydantic error's location, ending with the field a rule error names."""
     loc = tuple(err.get("loc", ()))
     named = (err.get("ctx") or {}).get("field") if err.get("type") == "rule" else None
     return (*loc, named) if named else loc
+
+
+def error_message(err: Mapping[str, Any]) -> str:
+    """A pydantic error's message; for a rule error, without its leading "field: "."""
+    message = str(err.get("msg", "invalid"))
+    return message.split(": ", 1)[-1] if err.get("type") == "rule" else message
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 def field_errors(errors: Sequence[Any], *prefix: str) -> list[FieldError]:
     """Pydantic errors as FieldErrors whose `field` is the dotted path, under `prefix`."""
     return [
         FieldError(
-            field=_field_path((*prefix, *_error_loc(err))),
+            field=_field_path((*prefix, *error_loc(err))),
             message=err.get("msg", "invalid"),
             code=err.get("type", "invalid"),
         )
         for err in errors
     ]
+
+
+def validation_error(exc: ValidationError, *prefix: str, detail: str | None = None) -> ProblemError:
+    """A 422 problem naming every field pydantic refused, under `prefix` (e.g. "body")."""
+    errors = field_errors(exc.errors(), *prefix)
+    return ProblemError(422, "validation", "Invalid request", detail or errors[0].message, errors=errors)
+
+
+def form_errors(exc: ValidationError, *, sep: str = "-") -> dict[str, str]:
+    """For a page: each refused field's message, keyed by its path joined with `sep` ("form"
+    when the error is about the whole form)."""
+    return {sep.join(str(p) for p in error_loc(err)) or "form": error_message(err) for err in exc.errors()}
 
 
 def validation_problem(exc: RequestValidationError) -> Problem:

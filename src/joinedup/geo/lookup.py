@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from joinedup.core.errors import invalid
 from joinedup.geo.postcodes import normalise_postcode
 
 POSTCODES_CSV = Path(__file__).resolve().parents[1] / "demo" / "data" / "postcodes.csv"
@@ -46,6 +47,18 @@ def _table() -> dict[str, PostcodePoint]:
 def locate(postcode: str) -> PostcodePoint | None:
     """The point of a postcode, or None if it is not in the extract. ValueError if malformed."""
     return _table().get(normalise_postcode(postcode))
+
+
+def resolve_postcode(postcode: str, *, field: str = "postcode") -> PostcodePoint:
+    """The point of a postcode a caller sent, or a 422 problem naming `field`: code "postcode"
+    when it is malformed, "unknown_postcode" when it is not in the extract."""
+    try:
+        point = locate(postcode)
+    except ValueError as exc:
+        raise invalid(field, str(exc), "postcode") from None
+    if point is None:
+        raise invalid(field, "postcode not found in the postcode lookup", "unknown_postcode")
+    return point
 
 
 def district(postcode: str) -> str:

@@ -9,12 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from joinedup.config import Settings
-from joinedup.core import audit
 from joinedup.core.auth import throttle
 from joinedup.core.auth.models import AccessLevel, ApiKey, OAuthClient, WebSession
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import new_token, sha256_hex, verify_password
 from joinedup.core.auth.tokens import decode_access_token, issue_access_token
+from joinedup.core.changes import record_security_event
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import Role
@@ -84,13 +84,13 @@ def start_web_session(
     session.flush()
     membership = session.get(Membership, membership_id) if membership_id else None
     actor = principal_for_membership(session, user, membership)
-    audit.record(
+    record_security_event(
         session,
         actor=actor,
         action="auth.sign_in",
         record_type="user",
         record_id=user.id,
-        record_organisation_id=actor.organisation_id,
+        organisation_id=actor.organisation_id,
     )
     return token, row
 

@@ -9,7 +9,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.core import outbox
 from joinedup.core.auth.principal import Principal
 from joinedup.core.changes import record_change
 from joinedup.core.clock import utcnow
@@ -107,7 +106,10 @@ def mark(
     result: dict[str, Any] | None = None,
     error: str | None = None,
 ) -> RosterJob | None:
-    """Record a job's progress (system scope: the runner acts for the job's organisation)."""
+    """Record a job's progress (system scope: the runner acts for the job's organisation).
+
+    A finished job is a change: audited and announced; the app's session factory relays the
+    event once this commits."""
     with factory() as session:
         session.info["scope"] = Scope.system("roster job runner")
         job = session.get(RosterJob, job_id)
@@ -118,12 +120,15 @@ def mark(
             job.started_at = utcnow()
         else:
             job.finished_at, job.result, job.error = utcnow(), result, error
-            outbox.emit(
+            record_change(
                 session,
+                actor=None,
+                action=f"roster_job.{status.value}",
                 topic=f"roster_job.{status.value}",
+                record_type="roster_job",
+                record_id=job.id,
                 organisation_id=job.organisation_id,
                 system_id=job.system_id,
-                record_id=job.id,
             )
         session.commit()
         return job

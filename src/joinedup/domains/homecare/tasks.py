@@ -9,8 +9,6 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from joinedup.core.events import EventBus
-from joinedup.core.outbox import relay_pending
 from joinedup.domains.homecare import service
 from joinedup.domains.homecare.models import JobStatus
 from joinedup.logs import get_logger
@@ -19,9 +17,9 @@ log = get_logger(__name__)
 
 
 class JobRunner:
-    def __init__(self, factory: sessionmaker[Session], bus: EventBus, *, workers: int = 1) -> None:
+    def __init__(self, factory: sessionmaker[Session], *, workers: int = 1) -> None:
+        # The app's factory: a job's events are relayed when `service.mark` commits.
         self._factory = factory
-        self._bus = bus
         self._workers = workers
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
@@ -56,7 +54,6 @@ class JobRunner:
             service.mark(self._factory, job_id, JobStatus.FAILED, error=f"The solve failed ({type(exc).__name__}).")
         else:
             service.mark(self._factory, job_id, JobStatus.SUCCEEDED, result=result)
-        relay_pending(self._factory, self._bus)
 
     def shutdown(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)

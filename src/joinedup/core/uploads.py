@@ -1,0 +1,102 @@
+"""CSV uploads, read once and checked the same way everywhere: as a request body (API) or as a
+form's file part (pages).
+
+The body is streamed and reading stops as soon as it passes the size limit, so an oversized
+upload is refused without being held in memory; the text must be UTF-8 (a BOM is allowed, as
+spreadsheet programs write one) with no NUL character, and may hold at most `max_rows` records.
+Every refusal is a 422 problem naming the field and the limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import Request
+
+from joinedup.core.errors import ProblemError, invalid
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+_CHUNK = 64 * 1024
+
+
+def csv_request_body(description: str = "Rows in the template's columns") -> dict[str, Any]:
+    """`openapi_extra` for a route whose body is a CSV file read with `read_csv_body`."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "description": description}}},
+        }
+    }
+
+
+def _too_long(field: str, max_bytes: int) -> ProblemError:
+    mib = max_bytes / (1024 * 1024)
+    size = f"{mib:g} MiB" if mib >= 1 else f"{max_bytes} bytes"
+    return invalid(field, f"at most {size} per upload", "too_long")
+
+
+async def _read_limited(chunks: AsyncIterator[bytes], *, max_bytes: int, field: str) -> bytes:
+    buffer = bytearray()
+    async for chunk in chunks:
+        buffer += chunk
+        if len(buffer) > max_bytes:
+            raise _too_long(field, max_bytes)
+    return bytes(buffer)
+
+
+def decode_csv(raw: bytes, *, max_rows: int | None = None, required: bool = False, field: str = "body") -> str:
+    """The upload as text, or a 422 naming `field`: empty (when required), not UTF-8, NUL, too many rows."""
+    if required and not raw.strip():
+        raise invalid(
+            field, "send the CSV file as the request body" if field == "body" else "choose a CSV file", "missing"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise invalid(field, "the file is not UTF-8 text", "encoding") from None
+    if "\x00" in text:
+        raise invalid(field, "the file contains a NUL character", "encoding")
+    if max_rows is not None:
+        # Records, not lines: a quoted value may span lines. The header is not a row.
+        records = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
+        if records > max_rows:
+            raise invalid(field, f"at most {max_rows} rows per upload", "too_long")
+    return text
+
+
+async def read_csv_body(
+    request: Request, *, max_bytes: int = MAX_CSV_BYTES, max_rows: int | None = None, required: bool = False
+) -> str:
+    """The request body as CSV text, checked (see the module's docstring); field "body"."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise _too_long("body", max_bytes)
+    raw = await _read_limited(request.stream(), max_bytes=max_bytes, field="body")
+    return decode_csv(raw, max_rows=max_rows, required=required, field="body")
+
+
+async def read_csv_upload(
+    file: object,
+    *,
+    max_bytes: int = MAX_CSV_BYTES,
+    max_rows: int | None = None,
+    required: bool = False,
+    field: str = "file",
+) -> str:
+    """A page form's file part (`form.get("file")`) as CSV text, with the same checks.
+
+    A missing part (None, or a plain string from a form without a file) reads as empty.
+    """
+    read = getattr(file, "read", None)
+    if read is None:
+        return decode_csv(b"", max_rows=max_rows, required=required, field=field)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await read(_CHUNK):
+            yield bytes(chunk)
+
+    raw = await _read_limited(chunks(), max_bytes=max_bytes, field=field)
+    return decode_csv(raw, max_rows=max_rows, required=required, field=field)
