@@ -18,17 +18,17 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from joinedup.core.auth import service as auth_service
-from joinedup.core.auth.models import AccessLevel
+from joinedup.core.auth.models import AccessLevel, User
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DEMO_PASSWORD
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import PatientIn, uk_today
-from joinedup.domains.organisations import credentials, schemas
-from joinedup.domains.organisations.models import Organisation, User
-from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_source import DischargeRecords
+from joinedup.domains.organisations import schemas
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.service import credentials
+from joinedup.domains.visibility import service as visibility
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 COMMISSIONER = "commissioner@demo.joinedup.test"
@@ -61,9 +61,9 @@ def wards(demo_server, session_factory) -> Iterator[str]:  # type: ignore[no-unt
         )
         service.create_patient(session, actor=coordinator, data=data, synthetic=True)
         session.commit()
-    previous = discharge_figures.use_source(DischargeRecords())
+    previous = visibility.use_discharge_source(visibility.DischargeRecords())
     yield trust_id
-    discharge_figures.use_source(previous)
+    visibility.use_discharge_source(previous)
 
 
 def _sign_in(context: Any, base: str, email: str) -> Any:

@@ -14,16 +14,10 @@ from sqlalchemy.orm import Session
 from joinedup.core.auth.models import AccessLevel
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DATA
-from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_figures import (
-    Demand,
-    DischargeSummary,
-    Patient,
-    TrustSeriesFigures,
-    Ward,
-)
-from joinedup.domains.visibility.importers import import_trust_history
+from joinedup.domains.discharge.schemas import Demand, DischargeSummary, WaitingPatient, WardFigure
+from joinedup.domains.visibility import service as visibility
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
+from joinedup.domains.visibility.service import TrustSeriesFigures, import_trust_history
 from tests.domains.capacity.conftest import api_key_for, beds
 from tests.domains.capacity.conftest import update as capacity_update
 
@@ -72,7 +66,7 @@ def trust_history(world, session_factory) -> None:  # type: ignore[no-untyped-de
     """MFT's real published series, attached to the test world's trust."""
     with session_factory() as session:
         session.info["scope"] = Scope.system("test history")
-        import_trust_history(session, DATA / "england_r0a", "R0A")
+        import_trust_history(session, data_dir=DATA / "england_r0a", trust_code="R0A")
         for model in (TrustDaily, TrustDelayMonthly):
             session.execute(update(model).values(organisation_id=world.org_id("trust")))
         session.commit()
@@ -91,17 +85,19 @@ class FakeDischarge(TrustSeriesFigures):
         demand = [Demand("care_home", 10, None), Demand("homecare", 2, None)]
         return DischargeSummary(source="test discharge", as_of=None, demand=demand, delays=base.delays)
 
-    def wards(self, session: Session, *, organisation_id: str) -> Sequence[Ward]:
+    def wards(self, session: Session, *, organisation_id: str) -> Sequence[WardFigure]:
         if organisation_id != self.trust_id:
             return ()
-        return (Ward("w-12", "Ward 12", "Trust site", 2, 9.0),)
+        return (WardFigure("w-12", "Ward 12", "Trust site", 2, 9.0),)
 
-    def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[Patient]:
+    def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[WaitingPatient]:
         if organisation_id != self.trust_id or ward_id != "w-12":
             return ()
         return (
-            Patient("d-1", "Ada Example", "Pathway 3", "care_home", 9.0, "Awaiting care home", "Capacity", "E01006074"),
-            Patient("d-2", "Bo Example", "Pathway 1", "homecare", 2.0, None, None, None),
+            WaitingPatient(
+                "d-1", "Ada Example", "Pathway 3", "care_home", 9.0, "Awaiting care home", "Capacity", "E01006074"
+            ),
+            WaitingPatient("d-2", "Bo Example", "Pathway 1", "homecare", 2.0, None, None, None),
         )
 
     def home_areas(self, session: Session, *, organisation_ids: frozenset[str]) -> dict[str, int]:
@@ -111,6 +107,6 @@ class FakeDischarge(TrustSeriesFigures):
 @pytest.fixture
 def discharge(world) -> Iterator[FakeDischarge]:  # type: ignore[no-untyped-def]
     fake = FakeDischarge(world.org_id("trust"))
-    previous = discharge_figures.use_source(fake)
+    previous = visibility.use_discharge_source(fake)
     yield fake
-    discharge_figures.use_source(previous)
+    visibility.use_discharge_source(previous)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from joinedup.core.events import Event, EventBus
-from joinedup.domains.visibility import discharge_cache
-from joinedup.domains.visibility.discharge_figures import DischargeSummary
+from joinedup.domains.discharge.schemas import DischargeSummary
+from joinedup.domains.visibility.service import held_figures as discharge_cache
 
 
 def _event(topic: str) -> Event:

@@ -16,9 +16,11 @@ from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import AssessmentIn, DeclineIn, DelayIn, OfferIn, PatientIn
-from joinedup.domains.organisations.models import Organisation, OrganisationType
-from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_source import DischargeRecords, ward_key
+from joinedup.domains.discharge.service import ward_key
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import OrganisationType
+from joinedup.domains.visibility import service as visibility
+from joinedup.domains.visibility.service import DischargeRecords
 from joinedup.domains.visibility.views import LIVE_TOPICS
 from joinedup.geo import lookup
 from tests.domains.discharge.conftest import Discharge, assessment_body, dx, patient_body, today
@@ -28,9 +30,9 @@ __all__ = ["dx"]
 
 @pytest.fixture
 def records() -> Iterator[DischargeRecords]:
-    previous = discharge_figures.use_source(DischargeRecords())
+    previous = visibility.use_discharge_source(DischargeRecords())
     yield DischargeRecords()
-    discharge_figures.use_source(previous)
+    visibility.use_discharge_source(previous)
 
 
 def _as(dx: Discharge, persona: str, fn: Any, **kwargs: Any) -> Any:
@@ -139,7 +141,7 @@ def test_a_provider_sees_only_its_own_referrals_and_no_patients(dx: Discharge, w
         # Even asked for the trust by name, tenancy keeps its patients out of a provider's reads.
         theirs = source.summary(s, organisation_ids=frozenset({trust, home_a}))
         assert source.wards(s, organisation_id=trust) == []
-        assert source.patients(s, organisation_id=trust, ward_id="ward-7") == ()
+        assert source.patients(s, organisation_id=trust, ward_id="ward-7") == []
         assert source.home_areas(s, organisation_ids=frozenset({trust})) == {}
     assert not mine.waiting and not mine.demand and not theirs.waiting
     assert [(r.referrals, r.declined) for r in mine.referrals] == [(1, 0)]  # Oak's, not Elm's decline

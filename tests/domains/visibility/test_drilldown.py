@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from joinedup.core.audit import AuditEvent
-from joinedup.domains.visibility import exports
+from joinedup.domains.visibility import presentation as exports
 from tests.domains.visibility.conftest import push
 
 
@@ -208,7 +208,7 @@ def test_map_is_drawn_offline_with_localities_and_providers(client_as, capacity,
 
 
 def test_services_fall_in_their_trafford_locality() -> None:
-    from joinedup.domains.visibility import maps
+    from joinedup.domains.visibility.engine import localities as maps
 
     # Postcodes from Trafford's postcode file: M15 4AB is in North, WA15 0AB in South.
     points = [(-2.26046, 53.465578), (-2.313833, 53.36618), (None, None), (0.0, 51.5)]

@@ -10,21 +10,21 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from joinedup.demo.seed import DATA
-from joinedup.domains.visibility.importers import (
+from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
+from joinedup.domains.visibility.service.series_import import (
     ImportProblem,
     care_group_of,
     clean_reason,
     import_trust_history,
     stage_of,
 )
-from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
 
 SLICE = DATA / "england_r0a"
 SHARED = Path("/work/shared/data/england")
 
 
 def test_demo_slice_loads_the_trusts_real_history(system_session, world) -> None:  # type: ignore[no-untyped-def]
-    result = import_trust_history(system_session, SLICE, "r0a")
+    result = import_trust_history(system_session, data_dir=SLICE, trust_code="r0a")
     assert (result.trust_code, result.days, result.months) == ("R0A", 1065, 12)
     assert (result.first_day, result.last_day) == (date(2022, 4, 1), date(2025, 2, 28))
     first = system_session.scalars(select(TrustDaily).where(TrustDaily.day == date(2022, 4, 1))).one()
@@ -36,17 +36,17 @@ def test_demo_slice_loads_the_trusts_real_history(system_session, world) -> None
 
 
 def test_importing_again_replaces_rather_than_duplicates(system_session, world) -> None:  # type: ignore[no-untyped-def]
-    import_trust_history(system_session, SLICE, "R0A")
-    import_trust_history(system_session, SLICE, "R0A")
+    import_trust_history(system_session, data_dir=SLICE, trust_code="R0A")
+    import_trust_history(system_session, data_dir=SLICE, trust_code="R0A")
     assert system_session.scalar(select(func.count()).select_from(TrustDaily)) == 1065
     assert system_session.scalar(select(func.count()).select_from(TrustDelayMonthly)) == 444
 
 
 def test_unknown_trust_is_named_with_suggestions(system_session) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ImportProblem, match=r"no NHS trust with ODS code 'ROA'.*did you mean R0A"):
-        import_trust_history(system_session, SLICE, "ROA")
+        import_trust_history(system_session, data_dir=SLICE, trust_code="ROA")
     with pytest.raises(ImportProblem, match="does not exist"):
-        import_trust_history(system_session, Path("/no/such/folder"), "R0A")
+        import_trust_history(system_session, data_dir=Path("/no/such/folder"), trust_code="R0A")
 
 
 def test_delay_reasons_map_to_stage_and_care_group() -> None:
@@ -59,7 +59,7 @@ def test_delay_reasons_map_to_stage_and_care_group() -> None:
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the full England files live in shared/data")
 def test_any_trust_from_the_full_published_files(system_session) -> None:  # type: ignore[no-untyped-def]
-    result = import_trust_history(system_session, SHARED, "RAJ")
+    result = import_trust_history(system_session, data_dir=SHARED, trust_code="RAJ")
     assert result.trust_name.startswith("Mid And South Essex")
     assert result.days > 1000 and result.months == 12
     assert result.organisation_id is None  # not registered here: kept, seen by no one yet

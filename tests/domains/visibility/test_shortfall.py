@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from joinedup.domains.visibility.discharge_figures import Demand
-from joinedup.domains.visibility.figures import free_by_care_type
-from joinedup.domains.visibility.shortfall import HOURS_PER_PACKAGE, shortfall
+from joinedup.domains.capacity.engine.system_totals import free_by_care_type
+from joinedup.domains.discharge.schemas import Demand
+from joinedup.domains.visibility.engine.shortfall import HOURS_PER_PACKAGE, shortfall
 
 
 def test_homecare_hours_become_packages_and_rows_rank_by_share_unmet() -> None:
@@ -58,10 +58,12 @@ def test_free_capacity_reads_every_section_of_the_standard() -> None:
         "homecare": {"value": [{"spare_hours_per_week": 7.5}, {"spare_hours_per_week": 2.5}]},
         "reablement": {"value": [{"pathway": 1, "places": 4}, {"pathway": 2, "places": None, "hours_per_week": 3}]},
     }
+    # The pathway 2 section reports only hours a week, as the standard allows: capacity's one
+    # reading counts them (before, the system picture counted such a section as nil).
     assert free_by_care_type(sections) == {
         "homecare": 10.0,
         "reablement": 4.0,
-        "bedded_rehab": 3.0,
+        "bedded_rehab": 6.0,
         "residential": 1.0,
         "nursing": 2.0,
     }

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from joinedup.domains.visibility.spc import Assurance, Direction, PointType, xmr
+from joinedup.domains.visibility.engine.spc import Assurance, Direction, PointType, xmr
 
 HAND = [10, 12, 11, 13, 12, 11, 10, 12, 13, 11]
 

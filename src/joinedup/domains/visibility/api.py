@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import PROBLEM_RESPONSES
-from joinedup.domains.visibility import drilldown, exports, permissions, saved_views
+from joinedup.domains.visibility import permissions, service
 from joinedup.domains.visibility.schemas import LevelOut, SavedViewIn, SavedViewOut
 
 router = APIRouter(prefix="/visibility", tags=["visibility"], responses=PROBLEM_RESPONSES)
@@ -33,26 +33,25 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _ctx(session: DbSession, actor: Principal, state: StateDep) -> drilldown.Ctx:
-    return drilldown.Ctx(session=session, actor=actor, state=state)
-
-
 @router.get("/system", response_model=LevelOut)
 def system(actor: Viewer, session: DbSession, state: StateDep) -> LevelOut:
     """The whole care system: capacity against demand by type of care, shortfall, trends, freshness."""
-    return LevelOut.of(drilldown.system_level(_ctx(session, actor, state)))
+    return LevelOut.of(service.system_level(session, actor=actor, state=state))
 
 
 @router.get("/places/{place_id}", response_model=LevelOut)
 def place(actor: Viewer, session: DbSession, state: StateDep, place_id: Key) -> LevelOut:
     """One place (a council's area), with its neighbourhoods and providers."""
-    return LevelOut.of(drilldown.place_level(_ctx(session, actor, state), place_id))
+    return LevelOut.of(service.place_level(session, actor=actor, state=state, place_id=place_id))
 
 
 @router.get("/places/{place_id}/neighbourhoods/{neighbourhood}", response_model=LevelOut)
 def neighbourhood(actor: Viewer, session: DbSession, state: StateDep, place_id: Key, neighbourhood: Key) -> LevelOut:
     """One neighbourhood (locality) of a place."""
-    return LevelOut.of(drilldown.neighbourhood_level(_ctx(session, actor, state), place_id, neighbourhood))
+    level = service.neighbourhood_level(
+        session, actor=actor, state=state, place_id=place_id, neighbourhood=neighbourhood
+    )
+    return LevelOut.of(level)
 
 
 @router.get("/organisations/{organisation_id}", response_model=LevelOut)
@@ -66,20 +65,24 @@ def organisation(
     target: Target = None,
 ) -> LevelOut:
     """A provider or hospital trust: its services, hospitals and wards, and its trends."""
-    ctx = _ctx(session, actor, state)
-    return LevelOut.of(drilldown.organisation_level(ctx, organisation_id, start=start, end=end, target=target))
+    level = service.organisation_level(
+        session, actor=actor, state=state, organisation_id=organisation_id, start=start, end=end, target=target
+    )
+    return LevelOut.of(level)
 
 
 @router.get("/organisations/{organisation_id}/wards/{ward_id}", response_model=LevelOut)
 def ward(actor: Viewer, session: DbSession, state: StateDep, organisation_id: Key, ward_id: Key) -> LevelOut:
     """A ward: patients waiting, as counts."""
-    return LevelOut.of(drilldown.ward_level(_ctx(session, actor, state), organisation_id, ward_id))
+    level = service.ward_level(session, actor=actor, state=state, organisation_id=organisation_id, ward_id=ward_id)
+    return LevelOut.of(level)
 
 
 @router.get("/organisations/{organisation_id}/wards/{ward_id}/patients", response_model=LevelOut)
 def patients(actor: PatientViewer, session: DbSession, state: StateDep, organisation_id: Key, ward_id: Key) -> LevelOut:
     """The patients on a ward, for the team caring for them (audited)."""
-    return LevelOut.of(drilldown.patients_level(_ctx(session, actor, state), organisation_id, ward_id))
+    level = service.patients_level(session, actor=actor, state=state, organisation_id=organisation_id, ward_id=ward_id)
+    return LevelOut.of(level)
 
 
 @router.get("/export.csv", response_class=PlainTextResponse, responses=CSV_RESPONSE)
@@ -97,9 +100,12 @@ def export_csv(
     end: To = None,
 ) -> Response:
     """Any table of any level as CSV (the same rows the page shows, all of them)."""
-    built = drilldown.build(
-        _ctx(session, actor, state),
-        level,
+    body = service.export_table_csv(
+        session,
+        actor=actor,
+        state=state,
+        level=level,
+        table=table,
         place_id=place_id,
         neighbourhood=neighbourhood,
         organisation_id=organisation_id,
@@ -107,7 +113,6 @@ def export_csv(
         start=start,
         end=end,
     )
-    body = exports.table_csv(built.table(table))
     return Response(
         body,
         media_type="text/csv",
@@ -118,31 +123,18 @@ def export_csv(
 @router.get("/views", response_model=list[SavedViewOut])
 def list_views(actor: Viewer, session: DbSession) -> list[SavedViewOut]:
     """Your saved views, and those shared with your role in your organisation."""
-    return [
-        SavedViewOut(
-            id=v.id,
-            name=v.name,
-            path=v.path,
-            role=v.role,
-            shared=v.shared,
-            mine=v.user_id == actor.user_id,
-            created_at=v.created_at,
-        )
-        for v in saved_views.list_views(session, actor=actor)
-    ]
+    return [SavedViewOut.of(v, user_id=actor.user_id) for v in service.list_views(session, actor=actor)]
 
 
 @router.post("/views", response_model=SavedViewOut, status_code=status.HTTP_201_CREATED)
 def save_view(actor: Saver, session: DbSession, body: SavedViewIn) -> SavedViewOut:
     """Save a page with its filters for your role."""
-    v = saved_views.save_view(session, actor=actor, name=body.name, path=body.path, shared=body.shared)
-    return SavedViewOut(
-        id=v.id, name=v.name, path=v.path, role=v.role, shared=v.shared, mine=True, created_at=v.created_at
-    )
+    view = service.save_view(session, actor=actor, name=body.name, path=body.path, shared=body.shared)
+    return SavedViewOut.of(view, user_id=actor.user_id)
 
 
 @router.delete("/views/{view_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_view(actor: Saver, session: DbSession, view_id: Key) -> Response:
     """Delete one of your saved views."""
-    saved_views.delete_view(session, actor=actor, view_id=view_id)
+    service.delete_view(session, actor=actor, view_id=view_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

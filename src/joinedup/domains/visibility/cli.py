@@ -13,7 +13,7 @@ from rich.console import Console
 from joinedup.config import get_settings
 from joinedup.db.session import make_engine, make_session_factory, scoped_session
 from joinedup.db.tenancy import Scope
-from joinedup.domains.visibility.importers import ImportProblem, import_trust_history
+from joinedup.domains.visibility.service import ImportProblem, import_trust_history, snapshot_today
 
 app = typer.Typer(help="System visibility: real trust history and capacity snapshots.", no_args_is_help=True)
 console = Console()
@@ -43,7 +43,7 @@ def import_history(
     factory = make_session_factory(make_engine(get_settings().database_url))
     try:
         with scoped_session(factory, Scope.system("cli visibility import")) as session:
-            result = import_trust_history(session, folder, trust)
+            result = import_trust_history(session, data_dir=folder, trust_code=trust)
     except ImportProblem as exc:
         console.print(f"[red]trust:[/red] {exc}" if "trust" in str(exc) else f"[red]data:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -57,8 +57,6 @@ def import_history(
 @app.command("snapshot")
 def snapshot() -> None:
     """Store today's free capacity by type of care for every organisation (run once a day)."""
-    from joinedup.domains.visibility.figures import snapshot_today
-
     factory = make_session_factory(make_engine(get_settings().database_url))
     with scoped_session(factory, Scope.system("cli visibility snapshot")) as session:
         rows = snapshot_today(session, settings=get_settings())

@@ -8,12 +8,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from joinedup.config import get_settings
-from joinedup.domains.visibility.figures import snapshot_today
-from joinedup.domains.visibility.importers import import_trust_history
+from joinedup.domains.visibility.service import import_trust_history, snapshot_today
 
 
 def seed_visibility(session: Session, data_dir: Path, trust_code: str) -> int:
     """Import the trust's history (idempotent) and snapshot today's capacity. Returns days loaded."""
-    result = import_trust_history(session, data_dir / "england_r0a", trust_code)
+    result = import_trust_history(session, data_dir=data_dir / "england_r0a", trust_code=trust_code)
     snapshot_today(session, settings=get_settings())
     return result.days

@@ -1,15 +1,62 @@
-"""JSON shapes of the drill-down: every level is the same shape, so one client reads them all."""
+"""Public types of the system picture: a drill-down level as the service builds it (`Level`,
+`Table`, `Link`) and its JSON shapes; every level is the same shape, so one client reads them all."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from joinedup.domains.visibility.drilldown import Level
+from joinedup.core.errors import invalid
+from joinedup.domains.visibility.engine.shortfall import ShortfallRow
+from joinedup.domains.visibility.engine.spc_chart import Chart
+
+if TYPE_CHECKING:
+    from joinedup.domains.visibility.models import SavedView
 
 Cell = str | float | int | None
+LEVELS = ("system", "place", "neighbourhood", "organisation", "ward", "patients")
+
+
+@dataclass
+class Table:
+    key: str
+    caption: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    href: str
+    detail: str = ""
+
+
+@dataclass
+class Level:
+    """One page of the drill-down: where it is, where it leads, and its tables and charts."""
+
+    level: str
+    title: str
+    key: dict[str, str]
+    crumbs: list[Link]
+    children: list[Link] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    shortfall: list[ShortfallRow] = field(default_factory=list)
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+    patients_href: str | None = None
+
+    def table(self, key: str) -> Table:
+        for t in self.tables:
+            if t.key == key:
+                return t
+        raise invalid("table", f"this page has no table {key!r}; it has {', '.join(t.key for t in self.tables)}")
 
 
 class TableOut(BaseModel):
@@ -143,3 +190,15 @@ class SavedViewOut(BaseModel):
     shared: bool
     mine: bool
     created_at: datetime
+
+    @classmethod
+    def of(cls, view: SavedView, *, user_id: str | None) -> SavedViewOut:
+        return cls(
+            id=view.id,
+            name=view.name,
+            path=view.path,
+            role=view.role,
+            shared=view.shared,
+            mine=view.user_id == user_id,
+            created_at=view.created_at,
+        )

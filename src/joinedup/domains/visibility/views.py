@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,9 +12,10 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError
-from joinedup.domains.discharge.schemas import ReferralState
-from joinedup.domains.visibility import drilldown, permissions, saved_views
-from joinedup.domains.visibility.map_view import map_context
+from joinedup.domains.visibility import permissions, service
+from joinedup.domains.visibility.presentation import export_links
+from joinedup.domains.visibility.schemas import Level
+from joinedup.domains.visibility.service.sources import FIGURE_TOPICS
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)
@@ -23,32 +23,18 @@ Viewer = Annotated[Principal, Depends(permissions.can_view)]
 Saver = Annotated[Principal, Depends(permissions.can_save_views)]
 Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 HTML_ROWS = 100
-# Events that change the figures on these pages: capacity changes, and every referral step
-# (each emits discharge.referral_<new state>) and new patients, which change the discharge figures.
-LIVE_TOPICS = (
-    "capacity.updated",
-    "discharge.patient_added",
-    "discharge.patient_updated",
-    "discharge.assessment_added",
-    "discharge.delay_added",
-    "discharge.delay_ended",
-    "discharge.patient_discharged",
-    *(f"discharge.referral_{state.value}" for state in ReferralState),
-)
+# Pages refresh themselves on the events that change their figures.
+LIVE_TOPICS = FIGURE_TOPICS
 
 
-def _render(request: Request, actor: Principal, level: drilldown.Level, params: dict[str, str]) -> Response:
-    export_base = {"level": level.level, **level.key, **params}
-    exports = {
-        t.key: "/api/v1/visibility/export.csv?" + urlencode({**export_base, "table": t.key}) for t in level.tables
-    }
+def _render(request: Request, actor: Principal, level: Level, params: dict[str, str] | None = None) -> Response:
     return page(
         request,
         "visibility/level.jinja",
         {
             "title": level.title,
             "lv": level,
-            "exports": exports,
+            "exports": export_links(level, params or {}),
             "html_rows": HTML_ROWS,
             "live_topics": " ".join(LIVE_TOPICS),
             "updated": utcnow().strftime("%H:%M:%S"),
@@ -58,26 +44,24 @@ def _render(request: Request, actor: Principal, level: drilldown.Level, params: 
     )
 
 
-def _ctx(session: DbSession, actor: Principal, state: StateDep) -> drilldown.Ctx:
-    return drilldown.Ctx(session=session, actor=actor, state=state)
-
-
 @router.get("/visibility", response_class=HTMLResponse)
 def system(request: Request, actor: Viewer, session: DbSession, state: StateDep) -> Response:
-    return _render(request, actor, drilldown.system_level(_ctx(session, actor, state)), {})
+    return _render(request, actor, service.system_level(session, actor=actor, state=state))
 
 
 @router.get("/visibility/places/{place_id}", response_class=HTMLResponse)
 def place(request: Request, actor: Viewer, session: DbSession, state: StateDep, place_id: Key) -> Response:
-    return _render(request, actor, drilldown.place_level(_ctx(session, actor, state), place_id), {})
+    return _render(request, actor, service.place_level(session, actor=actor, state=state, place_id=place_id))
 
 
 @router.get("/visibility/places/{place_id}/neighbourhoods/{neighbourhood}", response_class=HTMLResponse)
 def neighbourhood(
     request: Request, actor: Viewer, session: DbSession, state: StateDep, place_id: Key, neighbourhood: Key
 ) -> Response:
-    level = drilldown.neighbourhood_level(_ctx(session, actor, state), place_id, neighbourhood)
-    return _render(request, actor, level, {})
+    level = service.neighbourhood_level(
+        session, actor=actor, state=state, place_id=place_id, neighbourhood=neighbourhood
+    )
+    return _render(request, actor, level)
 
 
 @router.get("/visibility/organisations/{organisation_id}", response_class=HTMLResponse)
@@ -91,8 +75,9 @@ def organisation(
     end: Annotated[date | None, Query(alias="to")] = None,
     target: Annotated[float | None, Query(ge=0, le=100_000)] = None,
 ) -> Response:
-    ctx = _ctx(session, actor, state)
-    level = drilldown.organisation_level(ctx, organisation_id, start=start, end=end, target=target)
+    level = service.organisation_level(
+        session, actor=actor, state=state, organisation_id=organisation_id, start=start, end=end, target=target
+    )
     params = {k: v.isoformat() for k, v in (("from", start), ("to", end)) if v is not None}
     return _render(request, actor, level, params)
 
@@ -101,7 +86,8 @@ def organisation(
 def ward(
     request: Request, actor: Viewer, session: DbSession, state: StateDep, organisation_id: Key, ward_id: Key
 ) -> Response:
-    return _render(request, actor, drilldown.ward_level(_ctx(session, actor, state), organisation_id, ward_id), {})
+    level = service.ward_level(session, actor=actor, state=state, organisation_id=organisation_id, ward_id=ward_id)
+    return _render(request, actor, level)
 
 
 @router.get("/visibility/organisations/{organisation_id}/wards/{ward_id}/patients", response_class=HTMLResponse)
@@ -113,8 +99,8 @@ def patients(
     organisation_id: Key,
     ward_id: Key,
 ) -> Response:
-    level = drilldown.patients_level(_ctx(session, actor, state), organisation_id, ward_id)
-    return _render(request, actor, level, {})
+    level = service.patients_level(session, actor=actor, state=state, organisation_id=organisation_id, ward_id=ward_id)
+    return _render(request, actor, level)
 
 
 @router.get("/visibility/map", response_class=HTMLResponse)
@@ -125,7 +111,7 @@ def map_page(
     state: StateDep,
     colour: Annotated[str, Query(pattern=r"^(shortfall|freshness)$")] = "shortfall",
 ) -> Response:
-    context: dict[str, Any] = map_context(_ctx(session, actor, state), colour)
+    context: dict[str, Any] = service.map_picture(session, actor=actor, state=state, colour=colour)
     context["live_topics"] = " ".join(LIVE_TOPICS)  # patients' home areas move with discharge events
     return page(request, "visibility/map.jinja", context, actor=actor)
 
@@ -134,7 +120,7 @@ def map_page(
 def views_page(
     request: Request, actor: Viewer, session: DbSession, done: Annotated[str | None, Query(max_length=20)] = None
 ) -> Response:
-    views = saved_views.list_views(session, actor=actor) if actor.user_id else []
+    views = service.list_views(session, actor=actor) if actor.user_id else []
     return page(
         request,
         "visibility/views.jinja",
@@ -148,7 +134,7 @@ async def save_view(request: Request, actor: Saver, session: DbSession) -> Respo
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.get("csrf_token"))
     try:
-        saved_views.save_view(
+        service.save_view(
             session,
             actor=actor,
             name=form.get("name", "")[:100],
@@ -158,7 +144,7 @@ async def save_view(request: Request, actor: Saver, session: DbSession) -> Respo
     except ProblemError as exc:
         if exc.status >= 500:
             raise
-        views = saved_views.list_views(session, actor=actor)
+        views = service.list_views(session, actor=actor)
         return page(
             request,
             "visibility/views.jinja",
@@ -173,5 +159,5 @@ async def save_view(request: Request, actor: Saver, session: DbSession) -> Respo
 async def delete_view(request: Request, actor: Saver, session: DbSession, view_id: Key) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    saved_views.delete_view(session, actor=actor, view_id=view_id)
+    service.delete_view(session, actor=actor, view_id=view_id)
     return RedirectResponse("/visibility/views?done=deleted", status_code=303)

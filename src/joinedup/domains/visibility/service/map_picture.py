@@ -6,13 +6,16 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-import shapely
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from joinedup.domains.organisations.models import Site
-from joinedup.domains.visibility import discharge_figures, figures, maps
-from joinedup.domains.visibility.drilldown import HOSPITAL_TYPES, Ctx
-from joinedup.domains.visibility.shortfall import capacity_in_people
+from joinedup.core.auth.principal import Principal
+from joinedup.core.state import AppState
+from joinedup.domains.visibility.engine import localities
+from joinedup.domains.visibility.engine.map_svg import MapPoint, render
+from joinedup.domains.visibility.engine.shortfall import capacity_in_people
+from joinedup.domains.visibility.service import discharge_sources
+from joinedup.domains.visibility.service.context import Context
+from joinedup.domains.visibility.service.sources import CARE_TYPES, HOSPITAL_TYPES, site_points
 
 SHORTFALL_BANDS = (  # (upper bound of shortfall share, colour, label)
     (0.0, "#d8f0d8", "No shortfall"),
@@ -37,35 +40,30 @@ def _band(value: float, bands: tuple[tuple[float, str, str], ...]) -> tuple[str,
     return bands[-1][1], bands[-1][2]
 
 
-def _lsoa_locality() -> dict[str, str]:
-    out = {}
-    for lsoa in maps.lsoas():
-        point = lsoa.geometry.representative_point()
-        for area in maps.localities():
-            if shapely.contains(area.geometry, point):
-                out[lsoa.code] = area.name
-                break
-    return out
+def map_picture(session: Session, *, actor: Principal, state: AppState, colour: str) -> dict[str, Any]:
+    """The map page: localities coloured by shortfall (or free capacity where demand is not known),
+    providers by shortfall or freshness; the SVG, its legend, and the same as tables."""
+    return _picture(Context(session, actor, state), colour)
 
 
-def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
+def _picture(ctx: Context, colour: str) -> dict[str, Any]:
     services = ctx.services()
     orgs = ctx.organisations()
-    where = maps.locality_of([(s.longitude, s.latitude) for s in services])
-    free_by_area: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(figures.CARE_TYPES, 0.0))
+    where = localities.locality_of([(s.longitude, s.latitude) for s in services])
+    free_by_area: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(CARE_TYPES, 0.0))
     for s, area in zip(services, where, strict=True):
         if area and s.accepting:
             for k, v in s.free.items():
                 free_by_area[area][k] += v
-    homes = discharge_figures.source().home_areas(ctx.session, organisation_ids=frozenset(orgs))
-    lsoa_area = _lsoa_locality()
+    homes = discharge_sources.source().home_areas(ctx.session, organisation_ids=frozenset(orgs))
+    lsoa_area = localities.lsoa_localities()
     waiting_by_area: dict[str, int] = defaultdict(int)
     for code, count in homes.items():
         if code in lsoa_area:
             waiting_by_area[lsoa_area[code]] += count
     areas = []
     area_colours = {}
-    for name in maps.locality_names():
+    for name in localities.locality_names():
         capacity = sum(capacity_in_people(free_by_area[name]).values())
         waiting = waiting_by_area.get(name)
         if waiting:
@@ -78,7 +76,7 @@ def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
         if colour == "shortfall":
             area_colours[name] = fill
         areas.append({"name": name, "capacity": round(capacity, 1), "waiting": waiting, "shown": shown, "band": label})
-    points: list[maps.MapPoint] = []
+    points: list[MapPoint] = []
     providers = []
     for s, area in zip(services, where, strict=True):
         if s.latitude is None or s.longitude is None:
@@ -87,17 +85,16 @@ def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
         free = sum(capacity_in_people(s.free).values()) if s.accepting else 0.0
         key = state if colour == "freshness" else ("free" if free > 0 else "full")
         points.append(
-            maps.MapPoint(label=s.name, longitude=s.longitude, latitude=s.latitude, kind="provider", colour_key=key)
+            MapPoint(label=s.name, longitude=s.longitude, latitude=s.latitude, kind="provider", colour_key=key)
         )
         providers.append(
             {"name": s.name, "area": area or "outside", "freshness": FRESH_LABELS[state], "free": round(free, 1)}
         )
     hospitals = [o for o in orgs.values() if o.type in HOSPITAL_TYPES]
-    sites = ctx.session.scalars(select(Site).where(Site.organisation_id.in_([o.id for o in hospitals]))).all()
-    for site in sites:
+    for site in site_points(ctx.session, organisation_ids=[o.id for o in hospitals]):
         if site.latitude is not None and site.longitude is not None:
             points.append(
-                maps.MapPoint(
+                MapPoint(
                     label=site.name,
                     longitude=site.longitude,
                     latitude=site.latitude,
@@ -106,7 +103,7 @@ def map_context(ctx: Ctx, colour: str) -> dict[str, Any]:
                 )
             )
     point_colours = {**FRESH, "free": "#007f3b", "full": "#d5281b"}
-    svg = maps.render(
+    svg = render(
         title=f"Trafford: localities by {'shortfall' if colour == 'shortfall' else 'area'}, providers by {colour}",
         area_colours=area_colours,
         lsoa_colours={code: WAITING_FILL for code, n in homes.items() if n > 0},

@@ -7,19 +7,30 @@ assumption shown beside the figure). Pure functions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
-from joinedup.domains.visibility.discharge_figures import CARE_GROUPS, Demand
+from joinedup.domains.discharge.schemas import CARE_GROUPS
 
 HOURS_PER_PACKAGE = 10.0
-# Care types (figures.CARE_TYPES) that meet each group's demand.
+# Care types (capacity's CARE_TYPES) that meet each care group's demand (discharge's CARE_GROUPS).
 GROUP_TYPES: dict[str, tuple[str, ...]] = {
     "homecare": ("homecare",),
     "reablement": ("reablement",),
     "bedded_rehab": ("bedded_rehab",),
     "care_home": ("residential", "nursing"),
 }
+
+
+class Demand(Protocol):
+    """People waiting for one care group (discharge's `Demand` has this shape)."""
+
+    @property
+    def care_group(self) -> str: ...
+
+    @property
+    def waiting(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,7 @@ def _ratio(waiting: float | None, capacity: float) -> tuple[float | None, float 
 
 def shortfall(
     free: Mapping[str, float],
-    demand: Sequence[Demand],
+    demand: Iterable[Demand],
     *,
     free_then: Mapping[str, Mapping[str, float]] | None = None,
 ) -> list[ShortfallRow]:

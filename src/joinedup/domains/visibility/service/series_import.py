@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
-from joinedup.domains.organisations.models import Organisation
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
+from joinedup.domains.visibility.service.sources import organisation_id_for_ods
 
 TRUSTS_FILE = "england_nhs_trusts22_points.csv"
 CRITERIA_FILE = "england_trust_criteria_to_reside.csv"
@@ -35,7 +35,7 @@ STAGES = {
     "wellbeing concerns": ("wellbeing", "Patient, family or safeguarding"),
 }
 RESPONSIBLE = {code: label for code, label in STAGES.values()}
-# Delay reasons that wait for one of the shortfall care groups (see shortfall.CARE_GROUPS).
+# Delay reasons that wait for one of the shortfall care groups (discharge's CARE_GROUPS).
 CARE_GROUP_PHRASES = (
     ("home-based rehabilitation", "reablement"),
     ("home based rehabilitation", "reablement"),
@@ -111,10 +111,10 @@ def check_trust(data_dir: Path, trust_code: str) -> tuple[str, str]:
     return code, known[code]
 
 
-def import_trust_history(session: Session, data_dir: Path, trust_code: str) -> ImportResult:
+def import_trust_history(session: Session, *, data_dir: Path, trust_code: str) -> ImportResult:
     """Replace one trust's daily and monthly series with the published ones."""
     code, name = check_trust(data_dir, trust_code)
-    org_id = session.scalar(select(Organisation.id).where(Organisation.ods_code == code))
+    org_id = organisation_id_for_ods(session, ods_code=code)
     daily: dict[date, dict[str, object]] = {}
     for r in _rows(data_dir / CRITERIA_FILE):
         if r["nhs_trust22_code"] == code:

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
+from joinedup.core.changes import record_change
 from joinedup.core.errors import ProblemError, invalid, not_found
 from joinedup.domains.visibility.models import SavedView
 
@@ -27,6 +28,21 @@ def _require_user(actor: Principal) -> tuple[str, str]:
     if actor.user_id is None or actor.organisation_id is None:
         raise ProblemError(403, "forbidden", "Forbidden", "Saved views belong to a person acting for an organisation.")
     return actor.user_id, actor.organisation_id
+
+
+def _changed(session: Session, actor: Principal, view: SavedView, *, action: str, topic: str) -> None:
+    record_change(
+        session,
+        actor=actor,
+        action=action,
+        topic=topic,
+        record_type="saved_view",
+        record_id=view.id,
+        organisation_id=view.organisation_id,
+        system_id=actor.system_id,
+        detail={"shared": view.shared},
+        payload={"shared": view.shared},
+    )
 
 
 def list_views(session: Session, *, actor: Principal) -> Sequence[SavedView]:
@@ -59,6 +75,7 @@ def save_view(session: Session, *, actor: Principal, name: str, path: str, share
     )
     session.add(view)
     session.flush()
+    _changed(session, actor, view, action="saved_view.create", topic="visibility.view_saved")
     return view
 
 
@@ -67,4 +84,5 @@ def delete_view(session: Session, *, actor: Principal, view_id: str) -> None:
     view = session.get(SavedView, view_id)
     if view is None or view.user_id != user_id:
         raise not_found("saved view", view_id)
+    _changed(session, actor, view, action="saved_view.delete", topic="visibility.view_deleted")
     session.delete(view)

@@ -1,40 +1,19 @@
-"""Offline maps: Trafford's LSOA and locality boundaries drawn as SVG on the server.
-
-Boundaries are projected to the British National Grid (pyproj) so distances and shapes are
-true; shapely does the geometry (point in polygon, outlines). No tiles, no network.
-"""
+"""Offline maps: Trafford's localities and LSOAs drawn as SVG on the server, with points
+coloured by a legend key. No tiles, no network."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import shapely
 from markupsafe import Markup, escape
-from pyproj import Transformer
-from shapely.geometry import MultiPolygon, Polygon, shape
+from shapely.geometry import MultiPolygon, Polygon
 
-DATA = Path(__file__).resolve().parents[2] / "demo" / "data"
-LOCALITIES_FILE = DATA / "localities_2023.geojson"
-LSOA_FILE = DATA / "lsoa2021_boundaries.geojson"
-TRAFFORD_GSS = "E08000009"
+from joinedup.domains.visibility.engine.localities import localities, lsoas, to_bng
+
 WIDTH = 640
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
-
-
-def _xy_to_bng(x: Any, y: Any) -> tuple[Any, Any]:
-    return _TO_BNG.transform(x, y)
-
-
-@dataclass(frozen=True)
-class Area:
-    code: str
-    name: str
-    geometry: Polygon | MultiPolygon  # British National Grid metres
 
 
 @dataclass(frozen=True)
@@ -45,46 +24,6 @@ class MapPoint:
     kind: str  # "provider" | "hospital"
     colour_key: str  # a key of the legend in use
     href: str | None = None
-
-
-def _areas(path: Path, code_key: str) -> tuple[Area, ...]:
-    with path.open(encoding="utf-8") as fh:
-        features = json.load(fh)["features"]
-    out = []
-    for f in features:
-        geom = shapely.transform(shape(f["geometry"]), _xy_to_bng, interleaved=False)
-        assert isinstance(geom, Polygon | MultiPolygon)
-        out.append(Area(code=str(f["properties"].get(code_key)), name=str(f["properties"]["area_name"]), geometry=geom))
-    return tuple(out)
-
-
-@lru_cache(maxsize=1)
-def localities() -> tuple[Area, ...]:
-    return _areas(LOCALITIES_FILE, "area_name")
-
-
-@lru_cache(maxsize=1)
-def lsoas() -> tuple[Area, ...]:
-    return _areas(LSOA_FILE, "area_code")
-
-
-def locality_names() -> list[str]:
-    return sorted(a.name for a in localities())
-
-
-def locality_of(points: Sequence[tuple[float | None, float | None]]) -> list[str | None]:
-    """The locality each (longitude, latitude) lies in, vectorised (30,000 points in milliseconds)."""
-    known = [(i, lon, lat) for i, (lon, lat) in enumerate(points) if lon is not None and lat is not None]
-    out: list[str | None] = [None] * len(points)
-    if not known:
-        return out
-    xs, ys = _TO_BNG.transform([k[1] for k in known], [k[2] for k in known])
-    for area in localities():
-        inside = shapely.contains_xy(area.geometry, xs, ys)
-        for (i, _, _), hit in zip(known, inside, strict=True):
-            if hit:
-                out[i] = area.name
-    return out
 
 
 def _path(geom: Polygon | MultiPolygon, to_svg: Any) -> str:
@@ -140,7 +79,7 @@ def render(
             f'fill="#212b32">{escape(area.name)}</text>'
         )
     for p in points:
-        bx, by = _TO_BNG.transform(p.longitude, p.latitude)
+        bx, by = to_bng(p.longitude, p.latitude)
         if not (minx <= bx <= maxx and miny <= by <= maxy):
             continue
         x, y = to_svg(bx, by)

@@ -9,7 +9,7 @@ from datetime import date
 
 from markupsafe import Markup, escape
 
-from joinedup.domains.visibility.spc import Assurance, PointType, SpcResult
+from joinedup.domains.visibility.engine.spc import Assurance, PointType, SpcResult
 
 WIDTH, HEIGHT = 720, 260
 PAD_L, PAD_R, PAD_T, PAD_B = 56, 16, 16, 36
