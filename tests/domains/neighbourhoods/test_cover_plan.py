@@ -4,10 +4,10 @@ with carers they were told of."""
 
 from __future__ import annotations
 
-from joinedup.domains.neighbourhoods import TravelModel
-from joinedup.domains.neighbourhoods.demand import PackageVisit, Person
-from joinedup.domains.neighbourhoods.instances import Worker
-from joinedup.domains.neighbourhoods.week import GroupTask, roster_week
+from joinedup.domains.neighbourhoods import calibrated_travel
+from joinedup.domains.neighbourhoods.engine.demand import PackageVisit, Person
+from joinedup.domains.neighbourhoods.engine.instances import Worker
+from joinedup.domains.neighbourhoods.engine.week import GroupTask, roster_week
 
 STREET = (-2.35, 53.39)  # Altrincham
 
@@ -26,7 +26,7 @@ def test_a_run_no_relief_can_work_is_planned_and_its_carer_joins_the_team() -> N
     # but can do the later calls
     main = Worker("main", STREET, "early", (1, 2))
     far = Worker("far", (STREET[0], STREET[1] + 0.36), "early", (0, 3))
-    task = GroupTask("neighbourhood", "street", people, [main, far], TravelModel.calibrated(), False, 2.0)
+    task = GroupTask("neighbourhood", "street", people, [main, far], calibrated_travel(), False, 2.0)
     out = roster_week(task)
     assert out.runs == 1 and out.runs_relieved == 0
     assert out.uncovered_unreachable == 2  # both days off

@@ -4,8 +4,8 @@ import pytest
 from shapely.geometry import LineString
 
 from joinedup.domains.neighbourhoods import Area, Demand, DesignError, design_neighbourhoods, move_lsoa
-from joinedup.domains.neighbourhoods.adjacency import Barriers, adjacency, components
-from joinedup.domains.neighbourhoods.design import compactness
+from joinedup.domains.neighbourhoods.engine.adjacency import Barriers, adjacency, components
+from joinedup.domains.neighbourhoods.engine.design import compactness
 
 
 def test_lsoa_adjacency_is_symmetric_and_connected(area: Area) -> None:

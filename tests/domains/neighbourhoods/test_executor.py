@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from joinedup.domains.neighbourhoods.executor import executor_name, run_all
+from joinedup.domains.neighbourhoods.engine.executor import executor_name, run_all
 
 
 def test_local_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:

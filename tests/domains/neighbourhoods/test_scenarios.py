@@ -8,18 +8,13 @@ import io
 
 import pytest
 
-from joinedup.domains.neighbourhoods import Area, TravelModel, design_neighbourhoods, generate_demand
-from joinedup.domains.neighbourhoods.cover import Run
-from joinedup.domains.neighbourhoods.pipeline import Comparison, compare
-from joinedup.domains.neighbourhoods.report import (
-    plot_comparison,
-    plot_map,
-    rows_for_display,
-    to_csv,
-    travel_cut_pct,
-)
-from joinedup.domains.neighbourhoods.scenarios import ScenarioSettings, tasks_for
-from joinedup.domains.neighbourhoods.week import GroupTask
+from joinedup.domains.neighbourhoods import Area, TravelModel, calibrated_travel, design_neighbourhoods, generate_demand
+from joinedup.domains.neighbourhoods.engine.cover import Run
+from joinedup.domains.neighbourhoods.engine.measures import travel_cut_pct
+from joinedup.domains.neighbourhoods.engine.pipeline import Comparison, compare
+from joinedup.domains.neighbourhoods.engine.scenarios import ScenarioSettings, tasks_for
+from joinedup.domains.neighbourhoods.engine.week import GroupTask
+from joinedup.domains.neighbourhoods.report import plot_comparison, plot_map, rows_for_display, to_csv
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +23,7 @@ def result(area: Area) -> Comparison:
     demand = generate_demand(part, 160, seed=2)
     design = design_neighbourhoods(part, demand, 80)
     settings = ScenarioSettings(providers=6, seconds_per_100_visits=0.25, days=2, seed=2)
-    return compare(part, demand, design, TravelModel.calibrated(), settings, executor="inline")
+    return compare(part, demand, design, calibrated_travel(), settings, executor="inline")
 
 
 def test_every_scenario_rosters_the_same_demand(result: Comparison) -> None:
@@ -108,8 +103,8 @@ def test_named_reliefs_keep_most_visits_with_the_usual_team(result: Comparison) 
 
 def _setup_runs(area: Area, recipients: int, seed: int, seconds: float) -> tuple[GroupTask, dict[str, Run]]:
     """A West neighbourhood's week task and the runs of its set-up day."""
-    from joinedup.domains.neighbourhoods.instances import on_duty
-    from joinedup.domains.neighbourhoods.week import _solve
+    from joinedup.domains.neighbourhoods.engine.instances import on_duty
+    from joinedup.domains.neighbourhoods.engine.week import _solve
 
     part = area.localities({"West"})
     demand = generate_demand(part, recipients, seed=seed)
@@ -124,8 +119,8 @@ def _setup_runs(area: Area, recipients: int, seed: int, seconds: float) -> tuple
 
 
 def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area) -> None:
-    from joinedup.domains.neighbourhoods.cover import MAX_RELIEFS, choose_reliefs, days_needing_cover
-    from joinedup.domains.neighbourhoods.instances import SHIFTS
+    from joinedup.domains.neighbourhoods.engine.cover import MAX_RELIEFS, choose_reliefs, days_needing_cover
+    from joinedup.domains.neighbourhoods.engine.instances import SHIFTS
 
     task, runs = _setup_runs(area, 80, seed=3, seconds=0.5)
     reliefs, unreachable = choose_reliefs(task, runs)
@@ -155,9 +150,9 @@ def test_reliefs_are_spare_workers_on_duty_when_the_main_carer_is_off(area: Area
 def test_a_late_relief_moves_the_other_carer_of_a_double_up_and_the_day_is_checked(area: Area) -> None:
     from dataclasses import replace
 
-    from joinedup.domains.neighbourhoods.cover import retime, time_the_day
-    from joinedup.domains.neighbourhoods.instances import SHIFTS
-    from joinedup.domains.neighbourhoods.week import _replay
+    from joinedup.domains.neighbourhoods.engine.cover import retime, time_the_day
+    from joinedup.domains.neighbourhoods.engine.instances import SHIFTS
+    from joinedup.domains.neighbourhoods.engine.week import _replay
 
     task, runs = _setup_runs(area, 160, seed=2, seconds=1.0)
     shifts = {w.id: w.shift for w in task.workers}

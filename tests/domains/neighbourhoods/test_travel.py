@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from joinedup.domains.neighbourhoods import MatrixProvider, TravelModel
-from joinedup.domains.neighbourhoods.calibration import calibrate
+from joinedup.domains.neighbourhoods import MatrixProvider, TravelModel, calibrated_travel
+from joinedup.domains.neighbourhoods.road_times import calibrate
 
 OLD_TRAFFORD = (-2.2905, 53.4577)
 ALTRINCHAM = (-2.3536, 53.3870)
@@ -27,7 +27,7 @@ def test_modes_differ_and_unknown_mode_is_refused() -> None:
 
 def test_about_right_for_a_known_trip() -> None:
     # Old Trafford to Altrincham is about 8.5 km in a straight line, 15-25 minutes by car
-    minutes = TravelModel.calibrated().minutes(OLD_TRAFFORD, ALTRINCHAM)
+    minutes = calibrated_travel().minutes(OLD_TRAFFORD, ALTRINCHAM)
     assert 12 < minutes < 25
 
 

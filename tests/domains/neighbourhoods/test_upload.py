@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from joinedup.core.audit import AuditEvent
 from joinedup.db.tenancy import Scope
 from joinedup.domains.neighbourhoods import Area, generate_demand
-from joinedup.domains.neighbourhoods.demand import demand_to_csv
+from joinedup.domains.neighbourhoods.engine.demand import demand_to_csv
 from joinedup.domains.neighbourhoods.models import NeighbourhoodStudy
 
 URL = "/api/v1/neighbourhoods/demand.csv?locality=West"

@@ -10,12 +10,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .adjacency import Barriers
-from .demand import Demand, DemandError, generate_demand, load_demand_csv
-from .design import DesignError, design_neighbourhoods
-from .pipeline import area_for, compare, design_from_json, design_to_json
+from .areas import area_for
+from .engine.adjacency import Barriers
+from .engine.demand import Demand, DemandError, generate_demand, load_demand_csv
+from .engine.design import DesignError, design_neighbourhoods
+from .engine.pipeline import compare, design_from_json, design_to_json
+from .engine.scenarios import ScenarioSettings
 from .report import design_rows, headers, plot_comparison, plot_map, rows_for_display, to_csv
-from .scenarios import ScenarioSettings
+from .road_times import calibrated_travel
 
 app = typer.Typer(
     help="Neighbourhood homecare: design neighbourhoods, compare with framework commissioning.", no_args_is_help=True
@@ -124,6 +126,7 @@ def compare_command(
             area,
             demand,
             design,
+            calibrated_travel(),
             settings=settings,
             on_done=lambda done, total: bar.update(job, completed=done, total=total),
         )

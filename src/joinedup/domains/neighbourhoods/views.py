@@ -8,14 +8,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from joinedup.core.auth.principal import Principal
-from joinedup.core.deps import DbSession
+from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError
+from joinedup.core.uploads import read_csv_upload
 from joinedup.web.render import check_csrf, page
 
-from . import permissions, studies
-from .api import store
-from .report import COLUMNS, design_rows, plot_comparison, plot_map
-from .scenarios import SCENARIOS, ScenarioSettings
+from . import permissions, service
+from .api import Studies
+from .engine.scenarios import SCENARIOS
+from .report import COLUMNS, design_rows
 
 router = APIRouter(include_in_schema=False)
 Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
@@ -58,7 +59,13 @@ async def generate(request: Request, actor: Runner, session: DbSession) -> Respo
     try:
         recipients = int(_number(form, "recipients", 2000, 1, 5000))
         seed = int(_number(form, "seed", 1, 0, 2**31 - 1))
-        study = studies.new_generated(session, actor, [str(v) for v in form.getlist("locality")], recipients, seed)
+        study = service.create_study(
+            session,
+            actor=actor,
+            localities=[str(v) for v in form.getlist("locality")],
+            recipients=recipients,
+            seed=seed,
+        )
     except ProblemError as exc:
         return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
@@ -68,14 +75,13 @@ async def generate(request: Request, actor: Runner, session: DbSession) -> Respo
 async def upload(request: Request, actor: Runner, session: DbSession) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    file = form.get("file")
-    raw = await file.read() if file is not None and not isinstance(file, str) else b""
     try:
-        study = studies.new_uploaded(
-            session, actor, [str(v) for v in form.getlist("locality")], raw.decode("utf-8-sig", "replace")
+        text = await read_csv_upload(form.get("file"))
+        study = service.upload_study(
+            session, actor=actor, localities=[str(v) for v in form.getlist("locality")], text=text
         )
-    except studies.UploadRejected as exc:
-        return _start(request, actor, [f"{e['record']}, {e['field']}: {e['message']}" for e in exc.errors], 422)
+    except service.UploadRejected as exc:
+        return _start(request, actor, [f"{e.record}, {e.field}: {e.message}" for e in exc.errors], 422)
     except ProblemError as exc:
         return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
@@ -84,7 +90,7 @@ async def upload(request: Request, actor: Runner, session: DbSession) -> Respons
 def _study_page(
     request: Request,
     actor: Principal,
-    study: studies.Study,
+    study: service.Study,
     errors: list[str] | None = None,
     status_code: int = 200,
     template: str = "neighbourhoods/study.jinja",
@@ -99,7 +105,7 @@ def _study_page(
         {
             "title": f"Neighbourhood study: {study.area.name}",
             "study": study,
-            "summary": studies.summary(study),
+            "summary": service.summary(study),
             "design_rows": design_rows(study.design, study.area) if study.design else [],
             "lsoas": sorted((c, lsoa.name) for c, lsoa in study.area.lsoas.items()),
             "scenario_names": [SCENARIOS[s] for s in table] if table else [],
@@ -114,60 +120,87 @@ def _study_page(
 
 
 @router.get("/neighbourhoods/{study_id}", response_class=HTMLResponse)
-def study_page(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
-    return _study_page(request, actor, store(request).get(session, actor, study_id))
+def study_page(request: Request, actor: Reader, study_id: str, studies: Studies, session: DbSession) -> Response:
+    return _study_page(request, actor, service.get_study(session, store=studies, actor=actor, study_id=study_id))
 
 
 @router.get("/neighbourhoods/{study_id}/print", response_class=HTMLResponse)
-def printable(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
-    return _study_page(
-        request, actor, store(request).get(session, actor, study_id), template="neighbourhoods/print.jinja"
-    )
+def printable(request: Request, actor: Reader, study_id: str, studies: Studies, session: DbSession) -> Response:
+    study = service.get_study(session, store=studies, actor=actor, study_id=study_id)
+    return _study_page(request, actor, study, template="neighbourhoods/print.jinja")
+
+
+def _refused(
+    request: Request,
+    actor: Principal,
+    studies: service.StudyStore,
+    session: DbSession,
+    study_id: str,
+    exc: ProblemError,
+    status_code: int = 422,
+) -> Response:
+    """The study page again, saying what was wrong (a study that is not there stays a 404)."""
+    if exc.status == 404:
+        raise exc
+    study = service.get_study(session, store=studies, actor=actor, study_id=study_id)
+    return _study_page(request, actor, study, [exc.detail or exc.title], status_code)
 
 
 @router.post("/neighbourhoods/{study_id}/design")
-async def design(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
-    study = store(request).get(session, actor, study_id)
+async def design(request: Request, actor: Runner, study_id: str, studies: Studies, session: DbSession) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
-        target = _number(form, "target", 200, 5, 5000)
-        measure = str(form.get("measure") or "recipients")
-        studies.design(session, actor, study, target, measure, form.get("within_localities") == "yes", 1)
+        service.design_study(
+            session,
+            store=studies,
+            actor=actor,
+            study_id=study_id,
+            target=_number(form, "target", 200, 5, 5000),
+            measure=str(form.get("measure") or "recipients"),
+            within_localities=form.get("within_localities") == "yes",
+            seed=1,
+        )
     except ProblemError as exc:
-        return _study_page(request, actor, study, [exc.detail or exc.title], 422)
-    return RedirectResponse(f"/neighbourhoods/{study.id}#design", status_code=303)
+        return _refused(request, actor, studies, session, study_id, exc)
+    return RedirectResponse(f"/neighbourhoods/{study_id}#design", status_code=303)
 
 
 @router.post("/neighbourhoods/{study_id}/move")
-async def move(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
-    study = store(request).get(session, actor, study_id)
+async def move(request: Request, actor: Runner, study_id: str, studies: Studies, session: DbSession) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
         to = int(_number(form, "to", 0, 1, 1000))
-        studies.move(session, actor, study, str(form.get("lsoa") or ""), to)
+        service.move_lsoa(
+            session, store=studies, actor=actor, study_id=study_id, lsoa=str(form.get("lsoa") or ""), to=to
+        )
     except ProblemError as exc:
-        return _study_page(request, actor, study, [exc.detail or exc.title], 422)
-    return RedirectResponse(f"/neighbourhoods/{study.id}#design", status_code=303)
+        return _refused(request, actor, studies, session, study_id, exc)
+    return RedirectResponse(f"/neighbourhoods/{study_id}#design", status_code=303)
 
 
 @router.post("/neighbourhoods/{study_id}/run")
-async def run(request: Request, actor: Runner, study_id: str, session: DbSession) -> Response:
-    study = store(request).get(session, actor, study_id)
+async def run(
+    request: Request, actor: Runner, study_id: str, studies: Studies, state: StateDep, session: DbSession
+) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
-        settings = ScenarioSettings(
+        service.start_run(
+            session,
+            store=studies,
+            actor=actor,
+            study_id=study_id,
             providers=int(_number(form, "providers", 20, 1, 200)),
             seconds_per_100_visits=_number(form, "seconds_per_100_visits", 0.6, 0.05, 10),
             days=int(_number(form, "days", 7, 1, 7)),
+            seed=1,
+            factory=state.session_factory,
         )
-        state = request.app.state.joinedup
-        studies.start_run(session, actor, study, settings, state.session_factory, state.bus)
     except ProblemError as exc:
-        return _study_page(request, actor, study, [exc.detail or exc.title], 422 if exc.status == 422 else 409)
-    return RedirectResponse(f"/neighbourhoods/{study.id}#run", status_code=303)
+        return _refused(request, actor, studies, session, study_id, exc, 422 if exc.status == 422 else 409)
+    return RedirectResponse(f"/neighbourhoods/{study_id}#run", status_code=303)
 
 
 def _svg(body: bytes) -> Response:
@@ -175,16 +208,10 @@ def _svg(body: bytes) -> Response:
 
 
 @router.get("/neighbourhoods/{study_id}/map.svg")
-def map_svg(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
-    study = store(request).get(session, actor, study_id)
-    if study.design is None:
-        raise ProblemError(404, "not_found", "No design yet", "Design the neighbourhoods first.")
-    return _svg(plot_map(study.design, study.area))
+def map_svg(request: Request, actor: Reader, study_id: str, studies: Studies, session: DbSession) -> Response:
+    return _svg(service.map_svg(session, store=studies, actor=actor, study_id=study_id))
 
 
 @router.get("/neighbourhoods/{study_id}/comparison.svg")
-def comparison_svg(request: Request, actor: Reader, study_id: str, session: DbSession) -> Response:
-    study = store(request).get(session, actor, study_id)
-    if study.table is None:
-        raise ProblemError(404, "not_found", "No comparison yet", "Run the scenarios first.")
-    return _svg(plot_comparison(study.table))
+def comparison_svg(request: Request, actor: Reader, study_id: str, studies: Studies, session: DbSession) -> Response:
+    return _svg(service.comparison_svg(session, store=studies, actor=actor, study_id=study_id))

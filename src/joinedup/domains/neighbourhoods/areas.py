@@ -1,4 +1,4 @@
-"""The area being designed: its LSOAs (boundary, centroid, older population) and postcodes.
+"""The area's data on disk: LSOA boundaries, older population and postcodes.
 
 Read from the demo data slice shipped in ``joinedup/demo/data`` (Trafford), or from any folder
 holding files with the same names and columns.
@@ -8,60 +8,19 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from shapely.geometry import shape
-from shapely.geometry.base import BaseGeometry
 
 from joinedup.geo.postcodes import normalise_postcode
+
+from .engine.area import Area, Lsoa, Postcode
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "demo" / "data"
 BOUNDARIES = "lsoa2021_boundaries.geojson"
 POPULATION = "population_65plus_lsoa_mid2024.csv"
 POSTCODES = "postcodes.csv"
-
-
-@dataclass(frozen=True)
-class Postcode:
-    postcode: str
-    lsoa_code: str
-    lon: float
-    lat: float
-
-
-@dataclass
-class Lsoa:
-    code: str
-    name: str
-    locality: str
-    geometry: BaseGeometry
-    aged_65_plus: int
-    aged_85_plus: int
-    postcodes: list[Postcode] = field(default_factory=list)
-
-    @property
-    def centroid(self) -> tuple[float, float]:
-        point = self.geometry.representative_point()
-        return (point.x, point.y)
-
-
-@dataclass
-class Area:
-    name: str
-    lsoas: dict[str, Lsoa]
-    postcodes: dict[str, Postcode]
-
-    def subset(self, codes: set[str], name: str | None = None) -> Area:
-        """A smaller area made of some of the LSOAs (the quick benchmark, tests)."""
-        lsoas = {c: lsoa for c, lsoa in self.lsoas.items() if c in codes}
-        postcodes = {p: pc for p, pc in self.postcodes.items() if pc.lsoa_code in lsoas}
-        return Area(name or f"{self.name} (part)", lsoas, postcodes)
-
-    def localities(self, names: set[str]) -> Area:
-        codes = {c for c, lsoa in self.lsoas.items() if lsoa.locality in names}
-        return self.subset(codes, f"{self.name}: {', '.join(sorted(names))}")
 
 
 @lru_cache(maxsize=4)
@@ -94,3 +53,15 @@ def load_area(data_dir: Path = DATA_DIR, name: str = "Trafford") -> Area:
             lsoas[pc.lsoa_code].postcodes.append(pc)
     postcodes = {p: pc for p, pc in postcodes.items() if pc.lsoa_code in lsoas}
     return Area(name, lsoas, postcodes)
+
+
+def area_for(localities: list[str] | None = None) -> Area:
+    """The whole area, or only some of its council localities."""
+    area = load_area()
+    if localities:
+        known = {lsoa.locality for lsoa in area.lsoas.values()}
+        unknown = sorted(set(localities) - known)
+        if unknown:
+            raise ValueError(f"unknown locality {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        area = area.localities(set(localities))
+    return area

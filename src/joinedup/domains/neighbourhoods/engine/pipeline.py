@@ -1,4 +1,5 @@
-"""One call from inputs to a comparison, shared by the CLI, the benchmark, the API and the pages."""
+"""One call from inputs to a comparison, shared by the CLI, the benchmark and the studies service;
+and a design saved as JSON text."""
 
 from __future__ import annotations
 
@@ -8,23 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .adjacency import Barriers
-from .area import Area, load_area
-from .demand import Demand, generate_demand
-from .design import Design, design_neighbourhoods, move_lsoa
-from .report import comparison, travel_cut_pct
+from .area import Area
+from .demand import Demand
+from .design import Design, DesignError, design_neighbourhoods
+from .measures import comparison, travel_cut_pct
 from .scenarios import ScenarioRun, ScenarioSettings, run_scenarios
-from .travel import MatrixProvider, TravelModel
-
-
-def area_for(localities: list[str] | None = None) -> Area:
-    area = load_area()
-    if localities:
-        known = {lsoa.locality for lsoa in area.lsoas.values()}
-        unknown = sorted(set(localities) - known)
-        if unknown:
-            raise ValueError(f"unknown locality {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        area = area.localities(set(localities))
-    return area
+from .travel import MatrixProvider
 
 
 def design_to_json(design: Design) -> str:
@@ -42,13 +32,9 @@ def design_from_json(text: str, area: Area, demand: Demand, barriers: Barriers |
     saved: dict[str, int] = {str(k): int(v) for k, v in data["assignment"].items()}
     missing = sorted(set(area.lsoas) - set(saved))
     if missing:
-        from .design import DesignError
-
         raise DesignError("the saved design does not assign these LSOAs", missing)
     design = Design(base.area_name, base.target, base.measure, saved, base.weights, base.links, base.lsoa_names)
     if not design.contiguous():
-        from .design import DesignError
-
         raise DesignError("the saved design has a neighbourhood in pieces", sorted(map(str, design.members())))
     return design
 
@@ -113,25 +99,10 @@ def compare(
     area: Area,
     demand: Demand,
     design: Design,
-    travel: MatrixProvider | None = None,
+    travel: MatrixProvider,
     settings: ScenarioSettings | None = None,
     on_done: Callable[[int, int], None] | None = None,
     executor: str | None = None,
 ) -> Comparison:
-    run = run_scenarios(
-        area, demand, design, travel or TravelModel.calibrated(), settings, on_done=on_done, executor=executor
-    )
+    run = run_scenarios(area, demand, design, travel, settings, on_done=on_done, executor=executor)
     return Comparison(area, demand, design, run, comparison(run))
-
-
-__all__ = [
-    "Barriers",
-    "Comparison",
-    "area_for",
-    "compare",
-    "design_from_json",
-    "design_neighbourhoods",
-    "design_to_json",
-    "generate_demand",
-    "move_lsoa",
-]
