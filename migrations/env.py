@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from joinedup.config import get_settings
-from joinedup.db.models import metadata
+from joinedup.db.registry import metadata
 from joinedup.db.session import make_engine
 
 config = context.config

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.config import Settings, get_settings
 from joinedup.db import migrate
-from joinedup.db.models import metadata
+from joinedup.db.registry import metadata
 from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from tests.personas import World, build_world
@@ -40,6 +40,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and os.environ.get("JOINEDUP_NO_SKIPS") == "1" and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in a run that allows no skips: {report.longrepr}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """Core asks the organisations domain for visible sets; the app wires this at start-up, and
+    tests that authenticate without an app need it too."""
+    from joinedup.main import wire
+
+    wire()
 
 
 @pytest.fixture(autouse=True)
@@ -134,8 +143,8 @@ def client_as(app, world: World, session_factory: sessionmaker[Session], setting
     from fastapi.testclient import TestClient
 
     from joinedup.core.auth import service as auth_service
+    from joinedup.core.auth.models import User
     from joinedup.core.deps import SESSION_COOKIE
-    from joinedup.domains.organisations.models import User
 
     opened: list[TestClient] = []
 

@@ -10,17 +10,11 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
+from joinedup.core.auth.models import Membership, User
 from joinedup.core.auth.secrets import hash_password
 from joinedup.core.permissions import Role
-from joinedup.domains.organisations.models import (
-    CareSystem,
-    Membership,
-    Organisation,
-    OrganisationType,
-    Place,
-    Site,
-    User,
-)
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place, Site
+from joinedup.domains.organisations.schemas import OrganisationType
 
 PASSWORD = "correct horse battery staple"
 

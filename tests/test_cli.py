@@ -8,8 +8,10 @@ from typer.testing import CliRunner
 
 from joinedup.cli import app
 from joinedup.config import get_settings
+from joinedup.core.auth.models import User
 from joinedup.db.tenancy import Scope
-from joinedup.domains.organisations.models import Organisation, OrganisationType, User
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import OrganisationType
 
 runner = CliRunner()
 

@@ -7,7 +7,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from joinedup.db import migrate
-from joinedup.db.models import metadata
+from joinedup.db.registry import metadata
 from joinedup.db.session import make_engine
 
 

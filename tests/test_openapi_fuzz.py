@@ -12,9 +12,9 @@ from hypothesis import settings as hsettings
 from schemathesis.checks import positive_data_acceptance
 
 from joinedup.core.auth import service as auth_service
+from joinedup.core.auth.models import User
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.db.tenancy import Scope
-from joinedup.domains.organisations.models import User
 
 
 @pytest.fixture

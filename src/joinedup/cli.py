@@ -88,7 +88,9 @@ def create_admin(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
 ) -> None:
     """Create a system administrator for a care system's ICB."""
-    from joinedup.domains.organisations.models import Membership, Organisation, OrganisationType, User
+    from joinedup.core.auth.models import Membership, User
+    from joinedup.domains.organisations.models import Organisation
+    from joinedup.domains.organisations.schemas import OrganisationType
 
     if problem := password_problem(password):
         console.print(f"[red]password:[/red] {problem}")

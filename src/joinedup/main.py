@@ -16,6 +16,7 @@ from joinedup import __version__
 from joinedup.config import Settings, get_settings
 from joinedup.core import api as core_api
 from joinedup.core import periodic
+from joinedup.core.auth.visible_sets import use_visible_sets
 from joinedup.core.changes import relay_after_commit
 from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
@@ -39,6 +40,7 @@ from joinedup.domains.neighbourhoods import api as neighbourhoods_api
 from joinedup.domains.neighbourhoods import views as neighbourhoods_views
 from joinedup.domains.neighbourhoods.studies import StudyStore
 from joinedup.domains.organisations import api as organisations_api
+from joinedup.domains.organisations import service as organisations_service
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.domains.visibility import api as visibility_api
 from joinedup.domains.visibility import discharge_figures
@@ -93,8 +95,16 @@ def unruled_routes(app: FastAPI) -> list[str]:
     return missing
 
 
+def wire() -> None:
+    """Connect core to the domains it serves but must not import: authentication asks the
+    organisations domain which organisations a principal may see. Idempotent; run by
+    `create_app`, and by anything else that authenticates (tests, commands)."""
+    use_visible_sets(organisations_service.visible_organisation_ids)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    wire()
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
     state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())

@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from joinedup.core.auth.models import Membership
 from joinedup.db.tenancy import Scope, TenancyError
-from joinedup.domains.organisations.models import Membership, Organisation, Site
+from joinedup.domains.organisations.models import Organisation, Site
 
 
 def test_a_session_without_scope_refuses_to_query(session_factory, world) -> None:

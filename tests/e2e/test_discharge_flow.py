@@ -21,7 +21,8 @@ from joinedup.domains.capacity import schemas as capacity_schemas
 from joinedup.domains.capacity import service as capacity_service
 from joinedup.domains.capacity.models import CapacityService
 from joinedup.domains.discharge.schemas import uk_today
-from joinedup.domains.organisations.models import Organisation, OrganisationType
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import OrganisationType
 
 RULES = {
     "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],

@@ -9,10 +9,9 @@ import httpx
 from playwright.sync_api import expect
 
 from joinedup.core.auth import service as auth_service
-from joinedup.core.auth.models import AccessLevel
+from joinedup.core.auth.models import AccessLevel, User
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.db.tenancy import Scope
-from joinedup.domains.organisations.models import User
 from tests.domains.capacity.conftest import SERVICE, api_key_for, beds, update
 from tests.live_server import serve
 

@@ -13,18 +13,12 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from joinedup.core.auth.models import Membership, User
 from joinedup.core.auth.secrets import hash_password
 from joinedup.core.permissions import ROLE_LABELS, Role
 from joinedup.domains.organisations.importers import import_care_homes, import_gp_practices
-from joinedup.domains.organisations.models import (
-    CareSystem,
-    Membership,
-    Organisation,
-    OrganisationType,
-    Place,
-    Site,
-    User,
-)
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place, Site
+from joinedup.domains.organisations.schemas import OrganisationType
 
 DATA = Path(__file__).parent / "data"
 SEED = 20261123

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import ROLE_LABELS, Permission, Role
-from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
+from joinedup.domains.organisations import service as organisations
 
 ROLE_HOME: dict[Role, tuple[str, str]] = {
     Role.DISCHARGE_COORDINATOR: (
@@ -33,10 +33,12 @@ ROLE_HOME: dict[Role, tuple[str, str]] = {
 
 def context_for(session: Session, actor: Principal) -> dict[str, Any]:
     heading, lede = ROLE_HOME.get(actor.role, ("Home", ""))
-    organisation = session.get(Organisation, actor.organisation_id) if actor.organisation_id else None
+    organisation = (
+        organisations.organisation(session, organisation_id=actor.organisation_id) if actor.organisation_id else None
+    )
     cards = []
     if actor.can(Permission.CAPACITY_READ):
-        mine = actor.can(Permission.CAPACITY_WRITE) and organisation is not None and organisation.type in PROVIDER_TYPES
+        mine = actor.can(Permission.CAPACITY_WRITE) and organisation is not None and organisation.is_provider
         cards.append(
             {
                 "href": "/capacity",

@@ -12,7 +12,8 @@ from joinedup.core.auth.models import AccessLevel
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db.tenancy import Scope
-from joinedup.domains.organisations import credentials, schemas
+from joinedup.domains.organisations import schemas
+from joinedup.domains.organisations.service import credentials
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

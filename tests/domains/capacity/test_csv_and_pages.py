@@ -226,8 +226,8 @@ def _inputs(page: str) -> dict[str, str]:
 
 def _homecare_manager(client_as, world, session_factory):  # type: ignore[no-untyped-def]
     """Cara, promoted to manage her homecare branch, signed in."""
+    from joinedup.core.auth.models import Membership
     from joinedup.core.permissions import Role
-    from joinedup.domains.organisations.models import Membership
 
     with session_factory() as s:
         s.info["scope"] = Scope.system("test")

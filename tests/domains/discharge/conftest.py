@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.config import Settings
 from joinedup.core.auth import service as auth_service
+from joinedup.core.auth.models import User
 from joinedup.core.auth.principal import Principal
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import schemas as capacity_schemas
 from joinedup.domains.capacity import service as capacity_service
 from joinedup.domains.discharge import nhs_number
 from joinedup.domains.discharge.schemas import uk_today
-from joinedup.domains.organisations.models import User
 from tests.personas import World
 
 

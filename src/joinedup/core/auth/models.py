@@ -1,14 +1,20 @@
-"""Tables behind sign-in: web sessions, login throttling, API keys and OAuth2 clients."""
+"""Identity and sign-in: users and their memberships (a role in an organisation), web sessions,
+login throttling, API keys and OAuth2 clients.
+
+These are core's tables because every request is authenticated against them. The organisations
+they point to belong to the organisations domain; core names them only by foreign key.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from joinedup.core.clock import utcnow
+from joinedup.core.permissions import Role
 from joinedup.db.base import Base, IdMixin, TimestampMixin
 from joinedup.db.tenancy import TenantScoped
 
@@ -16,6 +22,35 @@ from joinedup.db.tenancy import TenantScoped
 class AccessLevel(StrEnum):
     READ = "read"
     READ_WRITE = "read_write"
+
+
+class User(IdMixin, TimestampMixin, Base):
+    """A person who signs in. Not tenant-scoped itself: reached through memberships."""
+
+    __tablename__ = "users"
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    is_carer_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+
+class Membership(IdMixin, TimestampMixin, TenantScoped, Base):
+    """A user's role in one organisation; a user acts for one membership at a time."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role", name="uq_memberships_user_org_role"),)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    system_id: Mapped[str] = mapped_column(ForeignKey("care_systems.id"), index=True)
+    role: Mapped[Role] = mapped_column(
+        # Stored as a plain string with a CHECK, as the organisations' enums are.
+        Enum(Role, name="role", native_enum=False, length=40, values_callable=lambda e: [m.value for m in e])
+    )
+    user: Mapped[User] = relationship(back_populates="memberships")
 
 
 class WebSession(IdMixin, Base):

@@ -10,16 +10,15 @@ from sqlalchemy.orm import Session
 
 from joinedup.config import Settings
 from joinedup.core.auth import throttle
-from joinedup.core.auth.models import AccessLevel, ApiKey, OAuthClient, WebSession
+from joinedup.core.auth.models import AccessLevel, ApiKey, Membership, OAuthClient, User, WebSession
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import new_token, sha256_hex, verify_password
 from joinedup.core.auth.tokens import decode_access_token, issue_access_token
+from joinedup.core.auth.visible_sets import visible_organisation_ids
 from joinedup.core.changes import record_security_event
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import Role
-from joinedup.domains.organisations.models import Membership, Organisation, User
-from joinedup.domains.organisations.visibility import visible_organisation_ids
 
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your e-mail address and password; after several failed tries, wait and try again later."
@@ -40,7 +39,6 @@ def principal_for_membership(session: Session, user: User, membership: Membershi
             system_id=None,
             display_name=user.display_name,
         )
-    org = session.get(Organisation, membership.organisation_id)
     return Principal(
         kind="user",
         actor_id=user.id,
@@ -49,7 +47,9 @@ def principal_for_membership(session: Session, user: User, membership: Membershi
         system_id=membership.system_id,
         membership_id=membership.id,
         display_name=user.display_name,
-        visible_organisation_ids=visible_organisation_ids(session, role=membership.role, organisation=org),
+        visible_organisation_ids=visible_organisation_ids(
+            session, role=membership.role, organisation_id=membership.organisation_id
+        ),
     )
 
 
@@ -130,7 +130,6 @@ def _note_use(row: ApiKey | OAuthClient) -> None:
 
 
 def _machine_principal(session: Session, kind: str, row: ApiKey | OAuthClient, *, can_write: bool) -> Principal:
-    org = session.get(Organisation, row.organisation_id)
     return Principal(
         kind=kind,
         actor_id=row.id,
@@ -139,7 +138,9 @@ def _machine_principal(session: Session, kind: str, row: ApiKey | OAuthClient, *
         system_id=row.system_id,
         can_write=can_write,
         display_name=row.name,
-        visible_organisation_ids=visible_organisation_ids(session, role=Role.PROVIDER_SYSTEM, organisation=org),
+        visible_organisation_ids=visible_organisation_ids(
+            session, role=Role.PROVIDER_SYSTEM, organisation_id=row.organisation_id
+        ),
     )
 
 

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from joinedup.core.auth.models import ApiKey, OAuthClient
+from joinedup.core.auth.models import ApiKey, OAuthClient, User
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import PROBLEM_RESPONSES
 from joinedup.core.pagination import Page
-from joinedup.domains.organisations import credentials, permissions, schemas, service
-from joinedup.domains.organisations.models import OrganisationType, User
+from joinedup.domains.organisations import permissions, schemas, service
+from joinedup.domains.organisations.schemas import OrganisationType
+from joinedup.domains.organisations.service import credentials
 
 router = APIRouter(tags=["organisations"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(permissions.can_read_organisations)]

@@ -8,7 +8,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from joinedup.domains.organisations.models import Organisation, OrganisationType, Site
+from joinedup.domains.organisations.models import Organisation, Site
+from joinedup.domains.organisations.schemas import OrganisationType
 
 
 def _float(value: str) -> float | None:

@@ -1,38 +1,20 @@
-"""Care systems, places, organisations, sites, users and their memberships."""
+"""Care systems, places, organisations and their sites."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Enum, Float, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Boolean, Enum, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from joinedup.core.permissions import Role
+# TRANSITION (removed once every importer has moved): the enum and the provider set live in
+# schemas; users and memberships are core's identity tables (core.auth.models).
+from joinedup.core.auth.models import Membership, User
 from joinedup.db.base import Base, IdMixin, TimestampMixin
 from joinedup.db.tenancy import TenantScoped
+from joinedup.domains.organisations.schemas import PROVIDER_TYPES, OrganisationType
 
-
-class OrganisationType(StrEnum):
-    ACUTE_TRUST = "acute_trust"
-    COMMUNITY_TRUST = "community_trust"
-    CARE_HOME_PROVIDER = "care_home_provider"
-    HOMECARE_PROVIDER = "homecare_provider"
-    REABLEMENT_SERVICE = "reablement_service"
-    GP_PRACTICE = "gp_practice"
-    COUNCIL = "council"
-    ICB = "icb"
-    REGULATOR = "regulator"
-    VOLUNTARY_SECTOR = "voluntary_sector"
-
-
-PROVIDER_TYPES = frozenset(
-    {
-        OrganisationType.CARE_HOME_PROVIDER,
-        OrganisationType.HOMECARE_PROVIDER,
-        OrganisationType.REABLEMENT_SERVICE,
-    }
-)
+__all__ = ["PROVIDER_TYPES", "CareSystem", "Membership", "Organisation", "OrganisationType", "Place", "Site", "User"]
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
@@ -82,30 +64,3 @@ class Site(IdMixin, TimestampMixin, TenantScoped, Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
-
-
-class User(IdMixin, TimestampMixin, Base):
-    """A person who signs in. Not tenant-scoped itself: reached through memberships."""
-
-    __tablename__ = "users"
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str | None] = mapped_column(String(200))
-    is_carer_account: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
-    last_login_at: Mapped[datetime | None] = mapped_column()
-    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
-
-
-class Membership(IdMixin, TimestampMixin, TenantScoped, Base):
-    """A user's role in one organisation; a user acts for one membership at a time."""
-
-    __tablename__ = "memberships"
-    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role", name="uq_memberships_user_org_role"),)
-    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    system_id: Mapped[str] = mapped_column(ForeignKey("care_systems.id"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"))
-    user: Mapped[User] = relationship(back_populates="memberships")
-    organisation: Mapped[Organisation] = relationship()

@@ -1,16 +1,89 @@
-"""API shapes for care systems, organisations, sites, users and machine credentials."""
+"""Organisations' public types: organisation types, the plain records other domains read
+(OrganisationRef, SiteRef, PlaceRef), and API shapes for care systems, organisations, sites,
+users and machine credentials."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from joinedup.core.auth.models import AccessLevel
 from joinedup.core.permissions import Role
-from joinedup.domains.organisations.models import OrganisationType
 from joinedup.geo.postcodes import normalise_postcode
+
+
+class OrganisationType(StrEnum):
+    ACUTE_TRUST = "acute_trust"
+    COMMUNITY_TRUST = "community_trust"
+    CARE_HOME_PROVIDER = "care_home_provider"
+    HOMECARE_PROVIDER = "homecare_provider"
+    REABLEMENT_SERVICE = "reablement_service"
+    GP_PRACTICE = "gp_practice"
+    COUNCIL = "council"
+    ICB = "icb"
+    REGULATOR = "regulator"
+    VOLUNTARY_SECTOR = "voluntary_sector"
+
+
+# Organisations that report capacity and take referrals.
+PROVIDER_TYPES = frozenset(
+    {
+        OrganisationType.CARE_HOME_PROVIDER,
+        OrganisationType.HOMECARE_PROVIDER,
+        OrganisationType.REABLEMENT_SERVICE,
+    }
+)
+# Organisations whose patients wait for discharge.
+HOSPITAL_TYPES = frozenset({OrganisationType.ACUTE_TRUST, OrganisationType.COMMUNITY_TRUST})
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRef:
+    """An organisation as other domains see it: a plain value, usable after the session closes."""
+
+    id: str
+    system_id: str
+    place_id: str | None
+    name: str
+    type: OrganisationType
+    ods_code: str | None
+    cqc_location_id: str | None
+    cqc_provider_name: str | None
+    active: bool
+    synthetic: bool
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type in PROVIDER_TYPES
+
+    @property
+    def is_hospital(self) -> bool:
+        return self.type in HOSPITAL_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRef:
+    id: str
+    organisation_id: str
+    system_id: str
+    name: str
+    ods_code: str | None
+    postcode: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRef:
+    id: str
+    system_id: str
+    name: str
+    gss_code: str
+
 
 # No control characters: PostgreSQL cannot store NUL, and none belongs in a name.
 Name = Annotated[

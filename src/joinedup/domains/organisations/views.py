@@ -13,7 +13,8 @@ from joinedup.core.deps import DbSession
 from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import ROLE_LABELS, STAFF_ROLES
 from joinedup.domains.organisations import permissions, schemas, service
-from joinedup.domains.organisations.models import Organisation, OrganisationType
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import OrganisationType
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)

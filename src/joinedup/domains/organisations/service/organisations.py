@@ -1,25 +1,22 @@
-"""Organisations, sites, users and memberships: every change audited, with an outbox event."""
+"""Care systems, places, organisations and sites: reads, and changes audited and evented."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from joinedup.core import audit, outbox
 from joinedup.core.auth.principal import Principal
-from joinedup.core.auth.secrets import hash_password
 from joinedup.core.changes import record_change
 from joinedup.core.errors import FieldError, ProblemError, conflict, not_found
 from joinedup.core.pagination import paginate
-from joinedup.core.permissions import Role
 from joinedup.domains.organisations import schemas
-from joinedup.domains.organisations.models import CareSystem, Membership, Organisation, Place, Site, User
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place, Site
 
 
-def _forbid_unless_visible(actor: Principal, organisation_id: str, field: str) -> None:
+def forbid_unless_visible(actor: Principal, organisation_id: str, field: str) -> None:
     if organisation_id not in actor.visible_organisation_ids:
         raise ProblemError(
             403,
@@ -68,7 +65,7 @@ def get_organisation(session: Session, *, actor: Principal, organisation_id: str
     return org
 
 
-def _flush_or_conflict(session: Session, what: str) -> None:
+def flush_or_conflict(session: Session, what: str) -> None:
     try:
         session.flush()
     except IntegrityError:
@@ -98,7 +95,7 @@ def create_organisation(session: Session, *, actor: Principal, data: schemas.Org
     session.add(org)
     for site in data.sites:
         org.sites.append(Site(system_id=actor.system_id, **site.model_dump()))
-    _flush_or_conflict(session, "The organisation")
+    flush_or_conflict(session, "The organisation")
     record_change(
         session,
         actor=actor,
@@ -121,7 +118,7 @@ def update_organisation(
         if name == "name" and value is None:
             continue
         setattr(org, name, value)
-    _flush_or_conflict(session, "The organisation")
+    flush_or_conflict(session, "The organisation")
     record_change(
         session,
         actor=actor,
@@ -141,7 +138,7 @@ def add_site(session: Session, *, actor: Principal, organisation_id: str, data: 
     org = get_organisation(session, actor=actor, organisation_id=organisation_id)
     site = Site(organisation_id=org.id, system_id=org.system_id, **data.model_dump())
     session.add(site)
-    _flush_or_conflict(session, "The site")
+    flush_or_conflict(session, "The site")
     record_change(
         session,
         actor=actor,
@@ -153,105 +150,3 @@ def add_site(session: Session, *, actor: Principal, organisation_id: str, data: 
         system_id=org.system_id,
     )
     return site
-
-
-# Users: personal data. Every read is audited.
-
-
-def _visible_users_stmt(actor: Principal) -> Select[User]:
-    # Memberships are tenant-scoped, so this join already limits users to visible organisations.
-    return (
-        select(User).join(Membership, Membership.user_id == User.id).options(selectinload(User.memberships)).distinct()
-    )
-
-
-def list_users(
-    session: Session, *, actor: Principal, cursor: str | None = None, limit: int = 100
-) -> tuple[Sequence[User], str | None]:
-    users, next_cursor = paginate(session, _visible_users_stmt(actor), key=User.id, cursor=cursor, limit=limit)
-    audit.record(
-        session,
-        actor=actor,
-        action="user.list",
-        record_type="user",
-        record_id=None,
-        personal_data=True,
-        detail={"count": len(users)},
-    )
-    return users, next_cursor
-
-
-def get_user(session: Session, *, actor: Principal, user_id: str) -> User:
-    user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
-    if user is None:
-        raise not_found("user", user_id)
-    audit.record(session, actor=actor, action="user.read", record_type="user", record_id=user.id, personal_data=True)
-    return user
-
-
-def visible_memberships(user: User, actor: Principal) -> list[Membership]:
-    return [m for m in user.memberships if m.organisation_id in actor.visible_organisation_ids]
-
-
-def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> User:
-    for i, m in enumerate(data.memberships):
-        _forbid_unless_visible(actor, m.organisation_id, f"body.memberships.{i}.organisation_id")
-        if m.role is Role.PROVIDER_SYSTEM or m.role is Role.CARER:
-            raise ProblemError(
-                422,
-                "validation",
-                "Invalid request",
-                f"Role {m.role.value} is not for staff.",
-                errors=[schemas_field_error(f"body.memberships.{i}.role", "not a staff role")],
-            )
-    email = data.email.lower()
-    if session.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email)):
-        raise conflict("A user with this e-mail address already exists.", field="body.email")
-    user = User(email=email, display_name=data.display_name, password_hash=hash_password(data.password))
-    session.add(user)
-    session.flush()
-    for m in data.memberships:
-        org = get_organisation(session, actor=actor, organisation_id=m.organisation_id)
-        session.add(Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=m.role))
-    _flush_or_conflict(session, "The user")
-    session.refresh(user, ["memberships"])
-    record_change(
-        session,
-        actor=actor,
-        action="user.create",
-        topic="user.created",
-        record_type="user",
-        record_id=user.id,
-        organisation_id=data.memberships[0].organisation_id,
-        system_id=actor.system_id,
-        personal_data=True,
-        detail={"roles": sorted({m.role.value for m in data.memberships})},
-    )
-    return user
-
-
-def update_user(session: Session, *, actor: Principal, user_id: str, data: schemas.UserPatch) -> User:
-    user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
-    if user is None:
-        raise not_found("user", user_id)
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    for name, value in changes.items():
-        setattr(user, name, value)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor,
-        action="user.update",
-        record_type="user",
-        record_id=user.id,
-        personal_data=True,
-        detail={"fields": sorted(changes)},
-    )
-    outbox.emit(
-        session,
-        topic="user.updated",
-        organisation_id=actor.organisation_id,
-        system_id=actor.system_id,
-        record_id=user.id,
-    )
-    return user

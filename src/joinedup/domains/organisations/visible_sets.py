@@ -12,11 +12,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.permissions import Role
-from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation, OrganisationType
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import PROVIDER_TYPES, OrganisationType
 
 
-def visible_organisation_ids(session: Session, *, role: Role, organisation: Organisation | None) -> frozenset[str]:
+def visible_organisation_ids(session: Session, *, role: Role, organisation_id: str | None) -> frozenset[str]:
     """Computed in a system scope by the caller (authentication), from the acting organisation."""
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
     if organisation is None or role is Role.CARER:
         return frozenset()
     own = {organisation.id}

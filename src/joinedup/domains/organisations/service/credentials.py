@@ -16,7 +16,7 @@ from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError, not_found
 from joinedup.core.permissions import Role
 from joinedup.domains.organisations import schemas
-from joinedup.domains.organisations.service import get_organisation
+from joinedup.domains.organisations.service.organisations import get_organisation
 
 
 def _check_own(actor: Principal, organisation_id: str) -> None:
