@@ -38,14 +38,12 @@ from joinedup.domains.homecare import api as homecare_api
 from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.neighbourhoods import api as neighbourhoods_api
 from joinedup.domains.neighbourhoods import views as neighbourhoods_views
-from joinedup.domains.neighbourhoods.studies import StudyStore
+from joinedup.domains.neighbourhoods.service import StudyStore
 from joinedup.domains.organisations import api as organisations_api
 from joinedup.domains.organisations import service as organisations_service
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.domains.visibility import api as visibility_api
-from joinedup.domains.visibility import discharge_figures
 from joinedup.domains.visibility import views as visibility_views
-from joinedup.domains.visibility.discharge_source import DischargeRecords
 from joinedup.logs import configure_logging, get_logger
 from joinedup.web import views as web_views
 from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
@@ -110,10 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())
     # The one place outbox rows are relayed: after any commit of a session this factory makes.
     relay_after_commit(state.session_factory, state.bus)
-    # Visibility reads patients waiting, delays and referrals from the discharge records (unless
-    # another source was connected first, as tests do).
-    if discharge_figures.source() is discharge_figures.PUBLISHED:
-        discharge_figures.use_source(DischargeRecords())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
