@@ -65,9 +65,8 @@ from joinedup.domains.organisations.models import (
     Place,
     User,
 )
-from joinedup.domains.visibility import discharge_figures
-from joinedup.domains.visibility.discharge_source import DischargeRecords
-from joinedup.domains.visibility.importers import import_trust_history
+from joinedup.domains.visibility import service as visibility
+from joinedup.domains.visibility.service import DischargeRecords, import_trust_history
 from joinedup.main import create_app
 
 SERVICES, ORGS, PATIENTS, WARDS = 30_000, 3_000, 5_000, 40
@@ -260,7 +259,7 @@ def build(url: str, snapshot_days: int, rng: random.Random) -> dict[str, Any]:
         for start in range(0, SERVICES, 5000):
             session.execute(insert(CapacityService), services[start : start + 5000])
             session.execute(insert(CapacityCurrent), currents[start : start + 5000])
-        import_trust_history(session, DATA / "england_r0a", "R0A")
+        import_trust_history(session, data_dir=DATA / "england_r0a", trust_code="R0A")
         _discharge_rows(session, trust, services, rng)
         user = User(email="icb-commissioner@bench.test", display_name="Bench commissioner", password_hash=None)
         session.add(user)
@@ -424,7 +423,7 @@ def main() -> None:
         built = time.perf_counter() - started
         settings = Settings(database_url=url, environment="test", secret_key="v" * 48, outbox_poll_seconds=0.5)
         app = create_app(settings)
-        previous = discharge_figures.use_source(DischargeRecords())
+        previous = visibility.use_discharge_source(DischargeRecords())
         try:
             with _client(app, url, ids["user_id"]) as client:
                 baseline, _ = timed(client, "/api/v1/health", samples)
@@ -435,7 +434,7 @@ def main() -> None:
                 assert cookie
             delays = event_delay(app, ids["key"], cookie, events)
         finally:
-            discharge_figures.use_source(previous)
+            visibility.use_discharge_source(previous)
     figures = {
         "services": SERVICES,
         "organisations": ORGS,

@@ -22,11 +22,12 @@ from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
 from joinedup.domains.visibility.service import published_series
 from joinedup.domains.visibility.service.sources import (
-    OrganisationRow,
+    OrganisationRef,
     ServiceFigures,
     Summary,
-    cache_for,
-    organisation_rows,
+    capacity_summaries,
+    find_organisations,
+    service_figures,
 )
 
 
@@ -41,19 +42,23 @@ class Context:
         return organisation_id in self.actor.visible_organisation_ids and system_id == self.actor.system_id
 
     def services(self) -> list[ServiceFigures]:
-        cache = cache_for(self.state.engine, self.state.session_factory, self.state.bus)
-        return [s for s in cache.services() if self._visible(s.organisation_id, s.system_id)]
+        held = service_figures(engine=self.state.engine, session_factory=self.state.session_factory, bus=self.state.bus)
+        return [s for s in held if self._visible(s.organisation_id, s.system_id)]
 
     def summaries(self) -> list[Summary]:
         """Visible services added up per organisation and place (cached between changes)."""
-        cache = cache_for(self.state.engine, self.state.session_factory, self.state.bus)
-        return [s for s in cache.summaries() if self._visible(s.organisation_id, s.system_id)]
+        held = capacity_summaries(
+            engine=self.state.engine, session_factory=self.state.session_factory, bus=self.state.bus
+        )
+        return [s for s in held if self._visible(s.organisation_id, s.system_id)]
 
-    def organisations(self) -> dict[str, OrganisationRow]:
-        """Visible organisations of the caller's system: plain rows (thousands at ICB level)."""
+    def organisations(self) -> dict[str, OrganisationRef]:
+        """Visible organisations of the caller's system (thousands at ICB level)."""
+        if self.actor.system_id is None:
+            return {}
         visible = self.actor.visible_organisation_ids
-        rows = organisation_rows(self.session, system_id=self.actor.system_id)
-        return {r.id: r for r in rows if r.id in visible}
+        found = find_organisations(self.session, system_id=self.actor.system_id)
+        return {o.id: o for o in found if o.id in visible}
 
     @cached_property
     def limits(self) -> dict[str, timedelta]:

@@ -21,13 +21,13 @@ from joinedup.domains.visibility.service.context import Context
 from joinedup.domains.visibility.service.sources import (
     CARE_TYPES,
     HOSPITAL_TYPES,
-    OrganisationRow,
-    PlaceRow,
+    OrganisationRef,
+    PlaceRef,
     Summary,
-    organisation_row,
-    place_row,
-    places,
-    site_points,
+    organisation,
+    place,
+    places_in_system,
+    sites_of,
     summarise,
     totals,
 )
@@ -38,7 +38,7 @@ def crumbs(*links: Link) -> list[Link]:
     return [Link("System", "/visibility"), *links]
 
 
-def _series_days(ctx: Context, orgs: dict[str, OrganisationRow]) -> list[tuple[str, date]]:
+def _series_days(ctx: Context, orgs: dict[str, OrganisationRef]) -> list[tuple[str, date]]:
     trusts = ctx.trusts_with_series(orgs)
     if not trusts:
         return []
@@ -46,7 +46,7 @@ def _series_days(ctx: Context, orgs: dict[str, OrganisationRow]) -> list[tuple[s
         return [(org_id, day) for org_id, day in published_series.last_days(session) if org_id in orgs]
 
 
-def _freshness(ctx: Context, summaries: list[Summary], orgs: dict[str, OrganisationRow]) -> Table:
+def _freshness(ctx: Context, summaries: list[Summary], orgs: dict[str, OrganisationRef]) -> Table:
     names = {k: v.name for k, v in orgs.items()}
     days = _series_days(ctx, orgs)
     return tables.freshness_table(summaries, names, days, stale_count=ctx.stale_count, now=ctx.now)
@@ -76,7 +76,7 @@ def system_level(ctx: Context) -> Level:
     place_ids = {o.place_id for o in orgs.values()}
     level.children = [
         Link(p.name, f"/visibility/places/{p.id}", "Place")
-        for p in places(ctx.session, system_id=ctx.actor.system_id)
+        for p in (places_in_system(ctx.session, system_id=ctx.actor.system_id) if ctx.actor.system_id else [])
         if p.id in place_ids
     ]
     level.children += [
@@ -88,16 +88,16 @@ def system_level(ctx: Context) -> Level:
     return level
 
 
-def _place(ctx: Context, place_id: str) -> tuple[PlaceRow, dict[str, OrganisationRow]]:
-    place = place_row(ctx.session, place_id=place_id)
+def _place(ctx: Context, place_id: str) -> tuple[PlaceRef, dict[str, OrganisationRef]]:
+    found = place(ctx.session, place_id=place_id)
     orgs = ctx.organisations()
     if (
-        place is None
-        or place.system_id != ctx.actor.system_id
+        found is None
+        or found.system_id != ctx.actor.system_id
         or not any(o.place_id == place_id for o in orgs.values())
     ):
         raise not_found("place", place_id)
-    return place, orgs
+    return found, orgs
 
 
 def place_level(ctx: Context, place_id: str) -> Level:
@@ -137,9 +137,9 @@ def neighbourhood_level(ctx: Context, place_id: str, name: str) -> Level:
     return level
 
 
-def organisation(ctx: Context, organisation_id: str) -> OrganisationRow:
+def visible_organisation(ctx: Context, organisation_id: str) -> OrganisationRef:
     """A visible organisation of the caller's system, else "not found"."""
-    org = organisation_row(ctx.session, organisation_id=organisation_id)
+    org = organisation(ctx.session, organisation_id=organisation_id)
     if org is None or org.id not in ctx.actor.visible_organisation_ids or org.system_id != ctx.actor.system_id:
         raise not_found("organisation", organisation_id)
     return org
@@ -153,12 +153,12 @@ def organisation_level(
     end: date | None = None,
     target: float | None = None,
 ) -> Level:
-    org = organisation(ctx, organisation_id)
+    org = visible_organisation(ctx, organisation_id)
     services = [s for s in ctx.services() if s.organisation_id == org.id]
     links = crumbs()
-    place = place_row(ctx.session, place_id=org.place_id) if org.place_id else None
-    if place is not None:
-        links.append(Link(place.name, f"/visibility/places/{place.id}"))
+    in_place = place(ctx.session, place_id=org.place_id) if org.place_id else None
+    if in_place is not None:
+        links.append(Link(in_place.name, f"/visibility/places/{in_place.id}"))
     level = Level("organisation", org.name, {"organisation_id": org.id}, crumbs=links)
     summaries = summarise(services)
     _common(level, ctx, summaries, frozenset({org.id}), organisation_id=org.id)
@@ -181,7 +181,7 @@ def organisation_level(
         )
     )
     if org.type in HOSPITAL_TYPES:
-        sites = sorted(site.name for site in site_points(ctx.session, organisation_ids=[org.id]))
+        sites = sorted(site.name for site in sites_of(ctx.session, organisation_ids=[org.id]))
         level.tables.append(Table("hospitals", "Hospitals", ["Hospital"], [[name] for name in sites]))
         wards = level_figures.wards(ctx, org.id)
         base = f"/visibility/organisations/{org.id}"

@@ -15,7 +15,7 @@ from joinedup.domains.visibility.engine.map_svg import MapPoint, render
 from joinedup.domains.visibility.engine.shortfall import capacity_in_people
 from joinedup.domains.visibility.service import discharge_sources
 from joinedup.domains.visibility.service.context import Context
-from joinedup.domains.visibility.service.sources import CARE_TYPES, HOSPITAL_TYPES, site_points
+from joinedup.domains.visibility.service.sources import CARE_TYPES, HOSPITAL_TYPES, sites_of
 
 SHORTFALL_BANDS = (  # (upper bound of shortfall share, colour, label)
     (0.0, "#d8f0d8", "No shortfall"),
@@ -91,7 +91,7 @@ def _picture(ctx: Context, colour: str) -> dict[str, Any]:
             {"name": s.name, "area": area or "outside", "freshness": FRESH_LABELS[state], "free": round(free, 1)}
         )
     hospitals = [o for o in orgs.values() if o.type in HOSPITAL_TYPES]
-    for site in site_points(ctx.session, organisation_ids=[o.id for o in hospitals]):
+    for site in sites_of(ctx.session, organisation_ids=[o.id for o in hospitals]):
         if site.latitude is not None and site.longitude is not None:
             points.append(
                 MapPoint(

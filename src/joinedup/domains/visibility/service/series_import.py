@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
-from joinedup.domains.visibility.service.sources import organisation_id_for_ods
+from joinedup.domains.visibility.service.sources import organisation_by_ods
 
 TRUSTS_FILE = "england_nhs_trusts22_points.csv"
 CRITERIA_FILE = "england_trust_criteria_to_reside.csv"
@@ -114,7 +114,8 @@ def check_trust(data_dir: Path, trust_code: str) -> tuple[str, str]:
 def import_trust_history(session: Session, *, data_dir: Path, trust_code: str) -> ImportResult:
     """Replace one trust's daily and monthly series with the published ones."""
     code, name = check_trust(data_dir, trust_code)
-    org_id = organisation_id_for_ods(session, ods_code=code)
+    org = organisation_by_ods(session, ods_code=code)
+    org_id = org.id if org is not None else None
     daily: dict[date, dict[str, object]] = {}
     for r in _rows(data_dir / CRITERIA_FILE):
         if r["nhs_trust22_code"] == code:

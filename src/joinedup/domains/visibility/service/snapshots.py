@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from joinedup.config import Settings
 from joinedup.core.clock import utcnow
 from joinedup.domains.visibility.models import CapacitySnapshot
-from joinedup.domains.visibility.service.sources import CARE_TYPES, ServiceFigures, read_services
+from joinedup.domains.visibility.service.sources import CARE_TYPES, ServiceFigures, read_service_figures
 
 
 def snapshot_rows(services: Iterable[ServiceFigures], day: date) -> list[dict[str, Any]]:
@@ -43,7 +43,7 @@ def snapshot_rows(services: Iterable[ServiceFigures], day: date) -> list[dict[st
 def snapshot_today(session: Session, *, settings: Settings, day: date | None = None) -> int:
     """Replace the day's snapshot with the current figures of every service (system scope)."""
     day = day or utcnow().date()
-    rows = snapshot_rows(read_services(session, None), day)
+    rows = snapshot_rows(read_service_figures(session), day)
     session.execute(delete(CapacitySnapshot).where(CapacitySnapshot.day == day))
     if rows:
         session.execute(insert(CapacitySnapshot), rows)

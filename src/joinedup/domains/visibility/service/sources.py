@@ -4,12 +4,8 @@ module of visibility that calls another domain, so a change of door is a change 
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from joinedup.domains.capacity.engine.system_totals import ALL, CARE_TYPES, ServiceFigures, Summary, summarise, totals
+from joinedup.domains.capacity.service import capacity_summaries, read_service_figures, service_figures
 from joinedup.domains.discharge.schemas import (
     CARE_GROUPS,
     EVENT_TOPICS,
@@ -22,16 +18,14 @@ from joinedup.domains.discharge.schemas import (
     WardFigure,
 )
 from joinedup.domains.discharge.service import discharge_summary, home_areas, ward_figures, ward_patients
-from joinedup.domains.organisations.models import Organisation, OrganisationType, Place, Site
-from joinedup.domains.visibility.figures import (
-    ALL,
-    CARE_TYPES,
-    ServiceFigures,
-    Summary,
-    cache_for,
-    read_services,
-    summarise,
-    totals,
+from joinedup.domains.organisations.schemas import HOSPITAL_TYPES, OrganisationRef, PlaceRef, SiteRef
+from joinedup.domains.organisations.service import (
+    find_organisations,
+    organisation,
+    organisation_by_ods,
+    place,
+    places_in_system,
+    sites_of,
 )
 
 __all__ = [
@@ -43,87 +37,32 @@ __all__ = [
     "DelayFigure",
     "Demand",
     "DischargeSummary",
-    "OrganisationRow",
-    "PlaceRow",
+    "OrganisationRef",
+    "PlaceRef",
     "ReferralFigure",
     "ServiceFigures",
-    "SitePoint",
+    "SiteRef",
     "Summary",
     "Waiting",
     "WaitingPatient",
     "WardFigure",
-    "cache_for",
+    "capacity_summaries",
     "discharge_summary",
+    "find_organisations",
     "home_areas",
-    "read_services",
+    "organisation",
+    "organisation_by_ods",
+    "place",
+    "places_in_system",
+    "read_service_figures",
+    "service_figures",
+    "sites_of",
     "summarise",
     "totals",
     "ward_figures",
     "ward_patients",
 ]
 
-HOSPITAL_TYPES = (OrganisationType.ACUTE_TRUST, OrganisationType.COMMUNITY_TRUST)
 # Events that change the figures of the system picture: capacity changes, and every discharge
 # event (new patients, assessments, delays, discharges, each referral step).
 FIGURE_TOPICS = ("capacity.updated", *EVENT_TOPICS)
-
-
-@dataclass(frozen=True)
-class OrganisationRow:
-    id: str
-    name: str
-    type: str
-    place_id: str | None
-    system_id: str
-
-
-@dataclass(frozen=True)
-class PlaceRow:
-    id: str
-    system_id: str
-    name: str
-    gss_code: str
-
-
-@dataclass(frozen=True)
-class SitePoint:
-    organisation_id: str
-    name: str
-    latitude: float | None
-    longitude: float | None
-
-
-def organisation_rows(session: Session, *, system_id: str | None) -> list[OrganisationRow]:
-    """The system's organisations the session may see, as plain rows (thousands at ICB level)."""
-    rows = session.execute(
-        select(
-            Organisation.id, Organisation.name, Organisation.type, Organisation.place_id, Organisation.system_id
-        ).where(Organisation.system_id == system_id)
-    )
-    return [OrganisationRow(r.id, r.name, r.type, r.place_id, r.system_id) for r in rows]
-
-
-def organisation_row(session: Session, *, organisation_id: str) -> OrganisationRow | None:
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        return None
-    return OrganisationRow(org.id, org.name, org.type, org.place_id, org.system_id)
-
-
-def site_points(session: Session, *, organisation_ids: Collection[str]) -> list[SitePoint]:
-    sites = session.scalars(select(Site).where(Site.organisation_id.in_(list(organisation_ids)))).all()
-    return [SitePoint(s.organisation_id, s.name, s.latitude, s.longitude) for s in sites]
-
-
-def places(session: Session, *, system_id: str | None) -> list[PlaceRow]:
-    found = session.scalars(select(Place).where(Place.system_id == system_id).order_by(Place.name)).all()
-    return [PlaceRow(p.id, p.system_id, p.name, p.gss_code) for p in found]
-
-
-def place_row(session: Session, *, place_id: str) -> PlaceRow | None:
-    place = session.get(Place, place_id)
-    return None if place is None else PlaceRow(place.id, place.system_id, place.name, place.gss_code)
-
-
-def organisation_id_for_ods(session: Session, *, ods_code: str) -> str | None:
-    return session.scalar(select(Organisation.id).where(Organisation.ods_code == ods_code))

@@ -13,11 +13,11 @@ from joinedup.domains.visibility.presentation import rounded
 from joinedup.domains.visibility.schemas import Level, Link, Table
 from joinedup.domains.visibility.service import discharge_sources, level_figures
 from joinedup.domains.visibility.service.context import Context
-from joinedup.domains.visibility.service.levels import crumbs, organisation
-from joinedup.domains.visibility.service.sources import OrganisationRow, WardFigure
+from joinedup.domains.visibility.service.levels import crumbs, visible_organisation
+from joinedup.domains.visibility.service.sources import OrganisationRef, WardFigure
 
 
-def _ward(ctx: Context, org: OrganisationRow, ward_id: str) -> WardFigure:
+def _ward(ctx: Context, org: OrganisationRef, ward_id: str) -> WardFigure:
     for ward in level_figures.wards(ctx, org.id):
         if ward.ward_id == ward_id:
             return ward
@@ -25,7 +25,7 @@ def _ward(ctx: Context, org: OrganisationRow, ward_id: str) -> WardFigure:
 
 
 def ward_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
-    org = organisation(ctx, organisation_id)
+    org = visible_organisation(ctx, organisation_id)
     ward = _ward(ctx, org, ward_id)
     base = f"/visibility/organisations/{org.id}"
     level = Level(
@@ -58,7 +58,7 @@ def ward_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
 
 
 def patients_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
-    org = organisation(ctx, organisation_id)
+    org = visible_organisation(ctx, organisation_id)
     if not may_see_patients(ctx.actor, org.id):
         raise ProblemError(
             403, "forbidden", "Forbidden", "WaitingPatient details are shown only to the team caring for the patient."
