@@ -16,6 +16,9 @@ from joinedup.core.auth.models import User
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.db.tenancy import Scope
 
+# Hundreds of generated requests: the slow lane runs them, the fast lane does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def api_schema(app, world):  # type: ignore[no-untyped-def]

@@ -29,6 +29,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that drives a browser belongs to the slow lane."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.path).startswith(here):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def browser() -> Iterator[Any]:
     if not shutil.which(CHROMIUM):
