@@ -184,6 +184,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/neighbourhoods/{study_id}/comparison.svg"): NEIGHBOURHOODS,
     # FHIR R4 facade
     ("GET", "/fhir/R4/metadata"): EVERYONE,
+    ("GET", "/fhir/R4/openapi.json"): EVERYONE,
     ("GET", "/fhir/R4/HealthcareService"): CAPACITY_READ,
     ("GET", "/fhir/R4/HealthcareService/{service_id}"): CAPACITY_READ,
     ("POST", "/fhir/R4/HealthcareService"): CAPACITY_WRITE,

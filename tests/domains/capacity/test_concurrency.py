@@ -68,7 +68,7 @@ def test_concurrent_batches_for_a_new_service_both_land(world, session_factory, 
     with session_factory() as s:
         s.info["scope"] = Scope.system("test")
         row = s.query(CapacityService).one()
-        out = service.service_capacity(s, actor=actor, settings=settings, service=row)
+        out = service.capacity_by_id(s, actor=actor, settings=settings, service_id=row.id)
     newest = out.sections["beds"]
     assert newest.update_id == "t3-4" and newest.as_of == NOW - timedelta(minutes=26)
     assert newest.value[0]["occupied"] == 23

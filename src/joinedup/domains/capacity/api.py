@@ -3,32 +3,24 @@ and the published data standard."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import PROBLEM_RESPONSES, invalid
+from joinedup.core.errors import PROBLEM_RESPONSES
 from joinedup.core.json_body import UNSUPPORTED_MEDIA_TYPE, RawJson, json_body, parse_json_body
 from joinedup.core.pagination import Page
+from joinedup.core.uploads import csv_request_body, read_csv_body
 from joinedup.domains.capacity import csv_io, permissions, schemas, service
-from joinedup.geo import lookup
 
 router = APIRouter(prefix="/capacity", tags=["capacity"], responses=PROBLEM_RESPONSES)
 Reader = Annotated[Principal, Depends(permissions.can_read_capacity)]
 Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
 Anyone = Annotated[Principal | None, Depends(permissions.anyone)]
 Exporter = Annotated[Principal, Depends(permissions.can_export_capacity)]
-MAX_CSV_BYTES = 5 * 1024 * 1024
-CSV_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"text/csv": {"schema": {"type": "string", "description": "Rows in the template's columns"}}},
-    }
-}
 ProviderServiceId = Annotated[
     str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$", description="Your own id")
 ]
@@ -36,16 +28,6 @@ OrganisationId = Annotated[
     str | None, Query(max_length=36, description="Provider organisation (default: the one you act for)")
 ]
 Cursor = Annotated[str | None, Query(max_length=200)]
-
-
-class HistoryItem(BaseModel):
-    update_id: str
-    as_of: datetime
-    source_system: str
-    received_at: datetime
-    channel: str
-    applied: bool = Field(description="False when it arrived after a newer update and only joined the history")
-    values: dict[str, Any]
 
 
 @router.get("/standard/v1.schema.json", response_model=dict[str, Any])
@@ -79,12 +61,12 @@ def put_service(
     organisation_id: OrganisationId = None,
 ) -> schemas.ServiceOut:
     """Create or update a service by your own identifier for it (201 when created)."""
-    row, created = service.upsert_service(
+    out, created = service.upsert_service(
         session, actor=actor, provider_service_id=provider_service_id, data=body, organisation_id=organisation_id
     )
     if created:
         response.status_code = status.HTTP_201_CREATED
-    return schemas.ServiceOut.model_validate(row)
+    return out
 
 
 @router.get("/services/{provider_service_id}", response_model=schemas.CapacityOut)
@@ -97,13 +79,17 @@ def get_capacity(
     at: Annotated[AwareDatetime | None, Query(description="The state known to be true at this moment")] = None,
 ) -> schemas.CapacityOut:
     """A service's capacity now, or at a past moment (`at`), every value with its age."""
-    row = service.get_service(
-        session, actor=actor, provider_service_id=provider_service_id, organisation_id=organisation_id
+    return service.capacity_of(
+        session,
+        actor=actor,
+        settings=state.settings,
+        provider_service_id=provider_service_id,
+        organisation_id=organisation_id,
+        at=at,
     )
-    return service.service_capacity(session, actor=actor, settings=state.settings, service=row, at=at)
 
 
-@router.get("/services/{provider_service_id}/history", response_model=Page[HistoryItem])
+@router.get("/services/{provider_service_id}/history", response_model=Page[schemas.HistoryItem])
 def get_history(
     actor: Reader,
     session: DbSession,
@@ -111,25 +97,16 @@ def get_history(
     organisation_id: OrganisationId = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> Page[HistoryItem]:
+) -> Page[schemas.HistoryItem]:
     """Every update received for a service, newest arrival first."""
-    row = service.get_service(
-        session, actor=actor, provider_service_id=provider_service_id, organisation_id=organisation_id
+    return service.history(
+        session,
+        actor=actor,
+        provider_service_id=provider_service_id,
+        organisation_id=organisation_id,
+        cursor=cursor,
+        limit=limit,
     )
-    rows, next_cursor = service.history(session, actor=actor, service=row, cursor=cursor, limit=limit)
-    items = [
-        HistoryItem(
-            update_id=r.update_id,
-            as_of=r.as_of,
-            source_system=r.source_system,
-            received_at=r.received_at,
-            channel=r.channel,
-            applied=r.applied,
-            values=r.payload["values"],
-        )
-        for r in rows
-    ]
-    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.post("/services/{provider_service_id}/confirm", response_model=schemas.BatchResult)
@@ -141,10 +118,13 @@ def confirm(
     organisation_id: OrganisationId = None,
 ) -> schemas.BatchResult:
     """Nothing changed: every value held is confirmed as true now."""
-    org = service.target_organisation(session, actor=actor, organisation_id=organisation_id)
-    row = service.get_service(session, actor=actor, provider_service_id=provider_service_id, organisation_id=org.id)
     return service.confirm_unchanged(
-        session, actor=actor, settings=state.settings, service=row, source_system="joinedup (confirmed unchanged)"
+        session,
+        actor=actor,
+        settings=state.settings,
+        provider_service_id=provider_service_id,
+        organisation_id=organisation_id,
+        source_system="joinedup (confirmed unchanged)",
     )
 
 
@@ -196,31 +176,19 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Page[schemas.CapacityOut]:
     """Find services by care type, place, skill, funding, accepting now and freshness; nearest first."""
-    if postcode is not None:
-        try:
-            point = lookup.locate(postcode)
-        except ValueError as exc:
-            raise invalid("query.postcode", str(exc), "postcode") from None
-        if point is None:
-            raise invalid("query.postcode", "postcode not found in the postcode lookup", "unknown_postcode")
-        latitude, longitude = point.latitude, point.longitude
-    elif (latitude is None) != (longitude is None):
-        raise invalid("query.longitude", "send latitude and longitude together", "rule")
     query = service.SearchQuery(
         care_type=care_type,
+        postcode=postcode,
         latitude=latitude,
         longitude=longitude,
         radius_km=radius_km,
-        area=area.upper() if area else None,
+        area=area,
         skill=skill,
         funding=funding,
         accepting=accepting,
         fresh=fresh,
     )
-    items, next_cursor = service.search(
-        session, actor=actor, settings=state.settings, query=query, cursor=cursor, limit=limit
-    )
-    return Page(items=items, next_cursor=next_cursor)
+    return service.search(session, actor=actor, settings=state.settings, query=query, cursor=cursor, limit=limit)
 
 
 @router.get(
@@ -237,7 +205,7 @@ def csv_template(_: Writer) -> Response:
     )
 
 
-@router.post("/updates.csv", response_model=schemas.CsvResult, openapi_extra=CSV_BODY)
+@router.post("/updates.csv", response_model=schemas.CsvResult, openapi_extra=csv_request_body())
 async def upload_csv(
     actor: Writer,
     session: DbSession,
@@ -247,15 +215,7 @@ async def upload_csv(
     organisation_id: OrganisationId = None,
 ) -> schemas.CsvResult:
     """Upload capacity as CSV (the template's columns). All rows are checked before any is stored."""
-    raw = await request.body()
-    if len(raw) > MAX_CSV_BYTES:
-        raise invalid("body", f"at most {MAX_CSV_BYTES // (1024 * 1024)} MiB per upload", "too_long")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise invalid("body", "the file is not UTF-8 text", "encoding") from None
-    if "\x00" in text:
-        raise invalid("body", "the file contains a NUL character", "encoding")
+    text = await read_csv_body(request)  # rows are counted by csv_io, each refused one reported
     return csv_io.upload(
         session, actor=actor, settings=state.settings, text=text, dry_run=dry_run, organisation_id=organisation_id
     )

@@ -88,7 +88,7 @@ def simulate(
     from joinedup.db.tenancy import Scope
     from joinedup.domains.capacity import demo, schemas, service
     from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
-    from joinedup.domains.organisations.models import Organisation
+    from joinedup.domains.organisations import service as organisations
 
     settings = get_settings()
     factory = make_session_factory(make_engine(settings.database_url))
@@ -113,7 +113,7 @@ def simulate(
                     # One implausible draw must not stop the demo's capacity from moving.
                     log.warning("simulated_update_skipped", service_id=svc.id, errors=exc.error_count())
                     continue
-                org = session.get(Organisation, svc.organisation_id)
+                org = organisations.organisation(session, organisation_id=svc.organisation_id)
                 assert org is not None
                 service.ingest_for(session, actor=None, org=org, settings=settings, updates=[update], now=now)
                 if not quiet:

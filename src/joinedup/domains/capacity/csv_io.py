@@ -20,9 +20,10 @@ from joinedup.config import Settings
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import FieldError, ProblemError, invalid
-from joinedup.domains.capacity import rules, schemas, service
+from joinedup.domains.capacity import schemas, service
+from joinedup.domains.capacity.engine import freshness, merge
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
-from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations import service as organisations
 
 MAX_ROWS = 5000
 BED_COLUMNS = ["bed_type", "physical", "staffed", "occupied", "reserved", "vacant", "accepting_admissions"]
@@ -295,11 +296,9 @@ def capacity_tracker(
 ) -> str:
     """The monthly Capacity Tracker care-home items, computed from the live data."""
     stmt = (
-        select(CapacityService, CapacityCurrent, Organisation)
-        .join(Organisation, Organisation.id == CapacityService.organisation_id)
+        select(CapacityService, CapacityCurrent)
         .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
         .where(CapacityService.kind == schemas.ServiceKind.CARE_HOME.value, CapacityService.active.is_(True))
-        .order_by(Organisation.name, CapacityService.provider_service_id)
     )
     if place_id is not None:
         stmt = stmt.where(CapacityService.place_id == place_id)
@@ -308,14 +307,20 @@ def capacity_tracker(
         if org_id is None:
             raise invalid("query.organisation_id", "Name an organisation or a place.", "missing")
         stmt = stmt.where(CapacityService.organisation_id == org_id)
+    found = session.execute(stmt).all()
+    orgs = organisations.organisations_by_id(session, ids={svc.organisation_id for svc, _ in found})
+    rows = sorted(
+        ((svc, current, orgs[svc.organisation_id]) for svc, current in found if svc.organisation_id in orgs),
+        key=lambda r: (r[2].name, r[0].provider_service_id),
+    )
     now = utcnow()
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(TRACKER_COLUMNS)
-    for svc, current, org in session.execute(stmt):
+    for svc, current, org in rows:
         beds: Sequence[dict[str, Any]] = ((current.sections.get("beds") or {}).get("value") or []) if current else []
-        as_of = rules.newest_as_of(current.sections) if current else None
-        limit = rules.stale_after(svc.kind, settings.capacity_stale_hours)
+        as_of = merge.newest_as_of(current.sections) if current else None
+        limit = freshness.stale_after(svc.kind, settings.capacity_stale_hours)
         writer.writerow(
             [
                 org.name,
@@ -327,7 +332,7 @@ def capacity_tracker(
                 sum(b["reserved"] for b in beds) if beds else "",
                 sum(b["accepting_admissions"] for b in beds) if beds else "",
                 as_of.isoformat() if as_of else "",
-                "yes" if rules.is_stale(as_of, now, limit) else "no",
+                "yes" if freshness.is_stale(as_of, now, limit) else "no",
             ]
         )
     return out.getvalue()

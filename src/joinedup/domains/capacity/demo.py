@@ -19,7 +19,8 @@ from joinedup.config import Settings
 from joinedup.core.clock import utcnow
 from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
-from joinedup.domains.organisations.models import Organisation, OrganisationType
+from joinedup.domains.organisations import service as organisations
+from joinedup.domains.organisations.schemas import OrganisationType, SiteRef
 from joinedup.geo import lookup
 
 SOURCE = "joinedup demo simulator (synthetic)"
@@ -157,11 +158,12 @@ def seed_capacity(session: Session, *, settings: Settings, data_dir: Path, seed:
     cqc_types = _cqc_types(data_dir)
     now = utcnow()
     added = 0
-    orgs = session.scalars(
-        select(Organisation)
-        .where(Organisation.type.in_(list(service.KIND_FOR_ORG)), Organisation.active.is_(True))
-        .order_by(Organisation.name)
-    ).all()
+    orgs = organisations.find_organisations(
+        session, types=[OrganisationType(t) for t in service.KIND_FOR_ORG], active_only=True
+    )
+    first_site: dict[str, SiteRef] = {}
+    for found in organisations.sites_of(session, organisation_ids=[o.id for o in orgs]):
+        first_site.setdefault(found.organisation_id, found)
     for org in orgs:
         psid = org.cqc_location_id or f"svc-{org.id[:8]}"
         exists = session.scalar(
@@ -171,7 +173,7 @@ def seed_capacity(session: Session, *, settings: Settings, data_dir: Path, seed:
         )
         if exists:
             continue
-        site = org.sites[0] if org.sites else None
+        site = first_site.get(org.id)
         postcode = site.postcode if site else None
         try:
             district = lookup.district(postcode) if postcode else None

@@ -14,11 +14,9 @@ from pydantic import ValidationError
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import ProblemError
-from joinedup.core.permissions import Permission
+from joinedup.core.errors import ProblemError, form_errors
+from joinedup.core.uploads import read_csv_upload
 from joinedup.domains.capacity import csv_io, permissions, schemas, service
-from joinedup.domains.organisations.models import PROVIDER_TYPES, Organisation
-from joinedup.geo import lookup
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)
@@ -49,11 +47,11 @@ def _label(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
 
-def _is_provider(session: DbSession, actor: Principal) -> bool:
-    if not actor.can(Permission.CAPACITY_WRITE) or actor.organisation_id is None:
-        return False
-    org = session.get(Organisation, actor.organisation_id)
-    return org is not None and org.type in PROVIDER_TYPES
+# How the search page words the postcode problems the service reports.
+POSTCODE_ERRORS = {
+    "postcode": "Enter a real postcode, like M41 5BU",
+    "unknown_postcode": "We cannot find that postcode",
+}
 
 
 @router.get("/capacity", response_class=HTMLResponse)
@@ -68,35 +66,37 @@ def capacity_home(
     accepting: Text = None,
     done: Text = None,
 ) -> Response:
-    if _is_provider(session, actor) and not request.query_params.get("search"):
-        assert actor.organisation_id is not None
-        services = service.list_services(session, actor=actor, organisation_id=actor.organisation_id)
-        rows = [service.service_capacity(session, actor=actor, settings=state.settings, service=s) for s in services]
+    mine = (
+        None
+        if request.query_params.get("search")
+        else service.own_capacity(session, actor=actor, settings=state.settings)
+    )
+    if mine is not None:
         return page(
             request,
             "capacity/mine.jinja",
-            {"title": "Your capacity", "rows": rows, "human_age": human_age, "labels": STATUS_LABELS, "done": done},
+            {"title": "Your capacity", "rows": mine, "human_age": human_age, "labels": STATUS_LABELS, "done": done},
             actor=actor,
         )
     errors: dict[str, str] = {}
-    query = service.SearchQuery(radius_km=radius_km, accepting=True if accepting == "yes" else None)
+    chosen: schemas.CareType | None = None
     if care_type:
         try:
-            query = service.SearchQuery(**{**query.__dict__, "care_type": schemas.CareType(care_type)})
+            chosen = schemas.CareType(care_type)
         except ValueError:
             errors["care_type"] = "Choose a type of care from the list"
-    if postcode:
-        try:
-            point = lookup.locate(postcode)
-        except ValueError:
-            point, errors["postcode"] = None, "Enter a real postcode, like M41 5BU"
-        if point is None and "postcode" not in errors:
-            errors["postcode"] = "We cannot find that postcode"
-        if point is not None:
-            query = service.SearchQuery(**{**query.__dict__, "latitude": point.latitude, "longitude": point.longitude})
+    query = service.SearchQuery(
+        care_type=chosen, postcode=postcode or None, radius_km=radius_km, accepting=True if accepting == "yes" else None
+    )
     results: list[schemas.CapacityOut] = []
-    if not errors:
-        results, _ = service.search(session, actor=actor, settings=state.settings, query=query, limit=100)
+    try:
+        found = service.search(session, actor=actor, settings=state.settings, query=query, limit=100)
+    except ProblemError as exc:
+        if exc.status >= 500 or not exc.errors or exc.errors[0].code not in POSTCODE_ERRORS:
+            raise
+        errors["postcode"] = POSTCODE_ERRORS[exc.errors[0].code]
+    else:
+        results = [] if errors else found.items
     care_items = [{"value": "", "text": "Any"}] + [
         {"value": c.value, "text": _label(c.value), "selected": care_type == c.value} for c in schemas.CareType
     ]
@@ -224,8 +224,7 @@ def _edit_page(
 
 @router.get("/capacity/services/{service_id}", response_class=HTMLResponse)
 def edit_form(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
-    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
-    out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+    out = service.capacity_by_id(session, actor=actor, settings=state.settings, service_id=service_id)
     return _edit_page(request, actor, out, {"note": out.note or ""}, {})
 
 
@@ -233,35 +232,31 @@ def edit_form(request: Request, actor: Writer, session: DbSession, state: StateD
 async def submit(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     check_csrf(request, form.pop("csrf_token", None))
-    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
-    service.target_organisation(session, actor=actor, organisation_id=row.organisation_id)
-    body: dict[str, Any] = {
-        "update_id": f"web-{uuid.uuid4().hex}",
-        "provider_service_id": row.provider_service_id,
-        "as_of": utcnow(),
-        "source_system": WEB_SOURCE,
+    values: dict[str, Any] = {
         "status": form.get("status") or None,
         "note": form.get("note", "").strip() or None,
+        **_sections_from_form(form),
     }
-    body.update(_sections_from_form(form))
     errors: dict[str, str] = {}
     try:
-        update = schemas.CapacityUpdate.model_validate(body)
-        service.ingest(
-            session, actor=actor, settings=state.settings, updates=[update], organisation_id=row.organisation_id
+        service.report_update(
+            session,
+            actor=actor,
+            settings=state.settings,
+            service_id=service_id,
+            values=values,
+            source_system=WEB_SOURCE,
+            update_id=f"web-{uuid.uuid4().hex}",
+            any_visible=True,
         )
     except ValidationError as exc:
-        for err in exc.errors():
-            loc = [str(p) for p in err["loc"]]
-            if err["type"] == "rule" and (err.get("ctx") or {}).get("field"):
-                loc.append(str(err["ctx"]["field"]))
-            errors["-".join(loc) or "form"] = err["msg"].split(": ", 1)[-1] if err["type"] == "rule" else err["msg"]
+        errors = form_errors(exc)
     except ProblemError as exc:
-        if exc.status >= 500:
+        if exc.status >= 500 or exc.status in (403, 404):
             raise
         errors["form"] = exc.detail or exc.title
     if errors:
-        out = service.service_capacity(session, actor=actor, settings=state.settings, service=row)
+        out = service.capacity_by_id(session, actor=actor, settings=state.settings, service_id=service_id)
         return _edit_page(request, actor, out, form, errors, status_code=422)
     return RedirectResponse("/capacity?done=updated", status_code=303)
 
@@ -270,9 +265,14 @@ async def submit(request: Request, actor: Writer, session: DbSession, state: Sta
 async def confirm(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    row = service.get_service_by_id(session, actor=actor, service_id=service_id)
-    service.target_organisation(session, actor=actor, organisation_id=row.organisation_id)
-    service.confirm_unchanged(session, actor=actor, settings=state.settings, service=row, source_system=WEB_SOURCE)
+    service.confirm_unchanged(
+        session,
+        actor=actor,
+        settings=state.settings,
+        source_system=WEB_SOURCE,
+        service_id=service_id,
+        any_visible=True,
+    )
     return RedirectResponse("/capacity?done=confirmed", status_code=303)
 
 
@@ -285,13 +285,10 @@ def upload_form(request: Request, actor: Writer) -> Response:
 async def upload(request: Request, actor: Writer, session: DbSession, state: StateDep) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
-    file = form.get("file")
-    raw = await file.read() if file is not None and not isinstance(file, str) else b""
     dry_run = form.get("dry_run") == "yes"
     try:
-        result = csv_io.upload(
-            session, actor=actor, settings=state.settings, text=raw.decode("utf-8-sig", "replace"), dry_run=dry_run
-        )
+        text = await read_csv_upload(form.get("file"))
+        result = csv_io.upload(session, actor=actor, settings=state.settings, text=text, dry_run=dry_run)
     except ProblemError as exc:
         if exc.status >= 500:
             raise

@@ -7,8 +7,8 @@ explicitly (never only derived), and every rule a count must obey names the fiel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from dataclasses import dataclass
+from datetime import date, time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -25,9 +25,9 @@ from pydantic import (
     WrapValidator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from joinedup.core.errors import rule_error
 from joinedup.geo.postcodes import normalise_postcode
 
 STANDARD_VERSION = "1.0"
@@ -118,11 +118,6 @@ PostcodeDistrict = Annotated[
 ]
 LsoaCode = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[EW]01[0-9]{6}$")]
 Count = Annotated[int, Field(ge=0, le=10_000)]
-
-
-def rule_error(field: str, message: str) -> PydanticCustomError:
-    """A cross-field rule broken: the message starts with the field it is about."""
-    return PydanticCustomError("rule", "{field}: {message}", {"field": field, "message": message})
 
 
 class Strict(BaseModel):
@@ -337,72 +332,3 @@ class ServiceIn(Strict):
         if (self.latitude is None) != (self.longitude is None):
             raise rule_error("longitude", "send latitude and longitude together")
         return self
-
-
-class ServiceOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: str
-    organisation_id: str
-    provider_service_id: str
-    name: str
-    kind: ServiceKind
-    postcode: str | None
-    latitude: float | None
-    longitude: float | None
-    cqc_location_id: str | None
-    synthetic: bool = Field(description="True where the record is generated demo data")
-    active: bool
-
-
-class SectionOut(BaseModel):
-    value: Any
-    as_of: datetime
-    source_system: str
-    update_id: str
-    age_seconds: int = Field(description="How long ago the value was true")
-    stale: bool = Field(description="Older than the staleness threshold for this kind of service")
-
-
-class CapacityOut(BaseModel):
-    """A service's capacity at one moment (now, or `at`), every section with its age."""
-
-    service: ServiceOut
-    at: datetime = Field(description="The moment this state describes")
-    as_of: datetime | None = Field(description="When the newest value was true; null if nothing reported")
-    age_seconds: int | None
-    stale: bool = Field(description="True when nothing was reported, or the newest value is too old")
-    stale_after_seconds: int
-    status: OverallStatus | None
-    note: str | None
-    accepting_now: bool
-    distance_km: float | None = None
-    sections: dict[str, SectionOut]
-
-
-ItemOutcome = Literal["applied", "kept_in_history", "duplicate", "rejected"]
-
-
-# A plain dataclass: an answer holds up to 1,000 of these, and a model per item costs more.
-@dataclass
-class ItemResult:
-    """What became of one update of a batch."""
-
-    index: int
-    update_id: str | None
-    outcome: ItemOutcome
-    errors: list[dict[str, str]] = field(default_factory=list)
-
-
-class BatchResult(BaseModel):
-    accepted: int = Field(description="Updates stored (applied or kept in history)")
-    applied: int = Field(description="Updates that changed the current state")
-    duplicates: int = Field(description="Updates already received with the same update_id")
-    rejected: int
-    items: list[ItemResult]
-
-
-class CsvResult(BaseModel):
-    dry_run: bool
-    rows: int
-    stored: int
-    errors: list[dict[str, Any]] = Field(description="One entry per bad row: row number, field, message")
