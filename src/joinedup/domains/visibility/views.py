@@ -15,7 +15,6 @@ from joinedup.core.errors import ProblemError
 from joinedup.domains.visibility import permissions, service
 from joinedup.domains.visibility.presentation import export_links
 from joinedup.domains.visibility.schemas import Level
-from joinedup.domains.visibility.service.sources import FIGURE_TOPICS
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +23,7 @@ Saver = Annotated[Principal, Depends(permissions.can_save_views)]
 Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f/]+$")]
 HTML_ROWS = 100
 # Pages refresh themselves on the events that change their figures.
-LIVE_TOPICS = FIGURE_TOPICS
+LIVE_TOPICS = service.FIGURE_TOPICS
 
 
 def _render(request: Request, actor: Principal, level: Level, params: dict[str, str] | None = None) -> Response:

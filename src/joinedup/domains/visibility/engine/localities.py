@@ -21,16 +21,21 @@ DATA = Path(__file__).resolve().parents[3] / "demo" / "data"
 LOCALITIES_FILE = DATA / "localities_2023.geojson"
 LSOA_FILE = DATA / "lsoa2021_boundaries.geojson"
 TRAFFORD_GSS = "E08000009"
-_TO_BNG = Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
+
+
+@lru_cache(maxsize=1)
+def _to_bng() -> Transformer:
+    # Built on first use (about 150 ms): commands that never draw a map do not pay for it.
+    return Transformer.from_crs("EPSG:4326", "EPSG:27700", always_xy=True)
 
 
 def _xy_to_bng(x: Any, y: Any) -> tuple[Any, Any]:
-    return _TO_BNG.transform(x, y)
+    return _to_bng().transform(x, y)
 
 
 def to_bng(longitude: float, latitude: float) -> tuple[float, float]:
     """A WGS84 point in British National Grid metres."""
-    x, y = _TO_BNG.transform(longitude, latitude)
+    x, y = _to_bng().transform(longitude, latitude)
     return float(x), float(y)
 
 
@@ -72,7 +77,7 @@ def locality_of(points: Sequence[tuple[float | None, float | None]]) -> list[str
     out: list[str | None] = [None] * len(points)
     if not known:
         return out
-    xs, ys = _TO_BNG.transform([k[1] for k in known], [k[2] for k in known])
+    xs, ys = _to_bng().transform([k[1] for k in known], [k[2] for k in known])
     for area in localities():
         inside = shapely.contains_xy(area.geometry, xs, ys)
         for (i, _, _), hit in zip(known, inside, strict=True):

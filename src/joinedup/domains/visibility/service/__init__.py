@@ -7,6 +7,8 @@ session first, each in the caller's transaction).
 - the trusts' published series: import (`series_import.py`) and daily capacity snapshots
   (`snapshots.py`);
 - where the discharge figures come from (`discharge_sources.py`).
+
+What it reads of other domains it reads through their doors, all in `other_domains.py`.
 """
 
 from __future__ import annotations
@@ -29,12 +31,14 @@ from joinedup.domains.visibility.service.drilldown import (
     ward_level,
 )
 from joinedup.domains.visibility.service.map_picture import map_picture
+from joinedup.domains.visibility.service.other_domains import FIGURE_TOPICS
 from joinedup.domains.visibility.service.published_series import TrustSeriesFigures
 from joinedup.domains.visibility.service.saved_views import delete_view, list_views, save_view
 from joinedup.domains.visibility.service.series_import import ImportProblem, ImportResult, import_trust_history
 from joinedup.domains.visibility.service.snapshots import snapshot_today
 
 __all__ = [
+    "FIGURE_TOPICS",
     "PUBLISHED",
     "DischargeFigures",
     "DischargeRecords",

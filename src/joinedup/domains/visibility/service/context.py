@@ -21,7 +21,7 @@ from joinedup.core.clock import utcnow
 from joinedup.core.state import AppState
 from joinedup.db.tenancy import Scope
 from joinedup.domains.visibility.service import published_series
-from joinedup.domains.visibility.service.sources import (
+from joinedup.domains.visibility.service.other_domains import (
     OrganisationRef,
     ServiceFigures,
     Summary,

@@ -19,9 +19,9 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from joinedup.domains.visibility.service import sources
+from joinedup.domains.visibility.service import other_domains
+from joinedup.domains.visibility.service.other_domains import DischargeSummary, WaitingPatient, WardFigure
 from joinedup.domains.visibility.service.published_series import TrustSeriesFigures
-from joinedup.domains.visibility.service.sources import DischargeSummary, WaitingPatient, WardFigure
 
 
 class DischargeFigures(Protocol):
@@ -40,16 +40,16 @@ class DischargeRecords:
     """The discharge domain's own records, through its door."""
 
     def summary(self, session: Session, *, organisation_ids: frozenset[str]) -> DischargeSummary:
-        return sources.discharge_summary(session, organisation_ids=organisation_ids)
+        return other_domains.discharge_summary(session, organisation_ids=organisation_ids)
 
     def wards(self, session: Session, *, organisation_id: str) -> Sequence[WardFigure]:
-        return sources.ward_figures(session, organisation_id=organisation_id)
+        return other_domains.ward_figures(session, organisation_id=organisation_id)
 
     def patients(self, session: Session, *, organisation_id: str, ward_id: str) -> Sequence[WaitingPatient]:
-        return sources.ward_patients(session, organisation_id=organisation_id, ward_id=ward_id)
+        return other_domains.ward_patients(session, organisation_id=organisation_id, ward_id=ward_id)
 
     def home_areas(self, session: Session, *, organisation_ids: frozenset[str]) -> dict[str, int]:
-        return sources.home_areas(session, organisation_ids=organisation_ids)
+        return other_domains.home_areas(session, organisation_ids=organisation_ids)
 
 
 # The published series: the fallback where a level has no discharge records.

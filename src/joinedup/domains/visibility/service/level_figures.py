@@ -9,8 +9,8 @@ from datetime import timedelta
 from joinedup.db.tenancy import Scope
 from joinedup.domains.visibility.service import discharge_sources, held_figures, snapshots
 from joinedup.domains.visibility.service.context import Context
+from joinedup.domains.visibility.service.other_domains import DischargeSummary, WardFigure
 from joinedup.domains.visibility.service.published_series import TrustSeriesFigures
-from joinedup.domains.visibility.service.sources import DischargeSummary, WardFigure
 from joinedup.domains.visibility.service.tables import CHANGE_DAYS
 
 

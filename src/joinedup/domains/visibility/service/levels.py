@@ -18,7 +18,7 @@ from joinedup.domains.visibility.presentation import age, rounded
 from joinedup.domains.visibility.schemas import Level, Link, Table
 from joinedup.domains.visibility.service import level_figures, published_series, tables
 from joinedup.domains.visibility.service.context import Context
-from joinedup.domains.visibility.service.sources import (
+from joinedup.domains.visibility.service.other_domains import (
     CARE_TYPES,
     HOSPITAL_TYPES,
     OrganisationRef,

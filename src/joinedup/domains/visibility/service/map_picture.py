@@ -15,7 +15,7 @@ from joinedup.domains.visibility.engine.map_svg import MapPoint, render
 from joinedup.domains.visibility.engine.shortfall import capacity_in_people
 from joinedup.domains.visibility.service import discharge_sources
 from joinedup.domains.visibility.service.context import Context
-from joinedup.domains.visibility.service.sources import CARE_TYPES, HOSPITAL_TYPES, sites_of
+from joinedup.domains.visibility.service.other_domains import CARE_TYPES, HOSPITAL_TYPES, sites_of
 
 SHORTFALL_BANDS = (  # (upper bound of shortfall share, colour, label)
     (0.0, "#d8f0d8", "No shortfall"),

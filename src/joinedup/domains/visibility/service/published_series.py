@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
-from joinedup.domains.visibility.service.series_import import RESPONSIBLE
-from joinedup.domains.visibility.service.sources import (
+from joinedup.domains.visibility.service.other_domains import (
     CARE_GROUPS,
     DelayFigure,
     Demand,
@@ -24,6 +23,7 @@ from joinedup.domains.visibility.service.sources import (
     WaitingPatient,
     WardFigure,
 )
+from joinedup.domains.visibility.service.series_import import RESPONSIBLE
 
 # The daily measures charted, each a column of TrustDaily.
 MEASURES = ("not_meeting_criteria", "discharged_total")

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.orm import Session
 
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
-from joinedup.domains.visibility.service.sources import organisation_by_ods
+from joinedup.domains.visibility.service.other_domains import organisation_by_ods
 
 TRUSTS_FILE = "england_nhs_trusts22_points.csv"
 CRITERIA_FILE = "england_trust_criteria_to_reside.csv"

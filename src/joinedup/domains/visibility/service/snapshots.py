@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from joinedup.config import Settings
 from joinedup.core.clock import utcnow
 from joinedup.domains.visibility.models import CapacitySnapshot
-from joinedup.domains.visibility.service.sources import CARE_TYPES, ServiceFigures, read_service_figures
+from joinedup.domains.visibility.service.other_domains import CARE_TYPES, ServiceFigures, read_service_figures
 
 
 def snapshot_rows(services: Iterable[ServiceFigures], day: date) -> list[dict[str, Any]]:

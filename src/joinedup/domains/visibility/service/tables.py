@@ -11,7 +11,14 @@ from typing import Any
 from joinedup.domains.visibility.engine.shortfall import HOURS_PER_PACKAGE, ShortfallRow
 from joinedup.domains.visibility.presentation import age, rounded
 from joinedup.domains.visibility.schemas import Cell, Table
-from joinedup.domains.visibility.service.sources import ALL, CARE_TYPES, DischargeSummary, Summary, WardFigure, totals
+from joinedup.domains.visibility.service.other_domains import (
+    ALL,
+    CARE_TYPES,
+    DischargeSummary,
+    Summary,
+    WardFigure,
+    totals,
+)
 
 CHANGE_DAYS = {"7 days ago": 7, "28 days ago": 28}
 StaleCount = Callable[[Summary, str], int]

@@ -14,7 +14,7 @@ from joinedup.domains.visibility.schemas import Level, Link, Table
 from joinedup.domains.visibility.service import discharge_sources, level_figures
 from joinedup.domains.visibility.service.context import Context
 from joinedup.domains.visibility.service.levels import crumbs, visible_organisation
-from joinedup.domains.visibility.service.sources import OrganisationRef, WardFigure
+from joinedup.domains.visibility.service.other_domains import OrganisationRef, WardFigure
 
 
 def _ward(ctx: Context, org: OrganisationRef, ward_id: str) -> WardFigure:
