@@ -12,8 +12,9 @@ from rich.table import Table
 
 from .areas import area_for
 from .engine.adjacency import Barriers
+from .engine.area import Area
 from .engine.demand import Demand, DemandError, generate_demand, load_demand_csv
-from .engine.design import DesignError, design_neighbourhoods
+from .engine.design import Design, DesignError, design_neighbourhoods
 from .engine.pipeline import compare, design_from_json, design_to_json
 from .engine.scenarios import ScenarioSettings
 from .report import design_rows, headers, plot_comparison, plot_map, rows_for_display, to_csv
@@ -34,7 +35,9 @@ Measure = Annotated[str, typer.Option(help="recipients or care_hours")]
 SplitLocalities = Annotated[bool, typer.Option("--within-localities", help="Keep each neighbourhood in one locality")]
 
 
-def _demand(area_localities: list[str] | None, recipients: int, seed: int, csv_path: Path | None) -> tuple:  # type: ignore[type-arg]
+def _demand(
+    area_localities: list[str] | None, recipients: int, seed: int, csv_path: Path | None
+) -> tuple[Area, Demand]:
     try:
         area = area_for(area_localities)
     except ValueError as exc:
@@ -53,7 +56,9 @@ def _demand(area_localities: list[str] | None, recipients: int, seed: int, csv_p
     return area, demand
 
 
-def _design(area, demand, target: float, measure: str, within: bool, seed: int, saved: Path | None):  # type: ignore[no-untyped-def]
+def _design(
+    area: Area, demand: Demand, target: float, measure: str, within: bool, seed: int, saved: Path | None
+) -> Design:
     barriers = Barriers(localities=within) if within else None
     try:
         if saved:
@@ -64,7 +69,7 @@ def _design(area, demand, target: float, measure: str, within: bool, seed: int, 
         raise typer.Exit(2) from exc
 
 
-def _print_design(design, area) -> None:  # type: ignore[no-untyped-def]
+def _print_design(design: Design, area: Area) -> None:
     table = Table(title=f"Neighbourhoods (target {design.target:g} {design.measure})")
     for col in ("neighbourhood", "lsoas", "size", "deviation_pct", "compactness"):
         table.add_column(col.replace("_", " "), justify="right")

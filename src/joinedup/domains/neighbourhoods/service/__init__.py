@@ -6,7 +6,7 @@ announced through ``core.changes`` in the caller's transaction.
 """
 
 from joinedup.domains.neighbourhoods.service.outputs import comparison_csv, comparison_svg, map_svg, summary
-from joinedup.domains.neighbourhoods.service.runs import finish_run, start_run
+from joinedup.domains.neighbourhoods.service.runs import start_run
 from joinedup.domains.neighbourhoods.service.store import Study, StudyStore
 from joinedup.domains.neighbourhoods.service.studies import (
     UploadRejected,
@@ -27,7 +27,6 @@ __all__ = [
     "comparison_svg",
     "create_study",
     "design_study",
-    "finish_run",
     "get_study",
     "map_svg",
     "move_lsoa",
