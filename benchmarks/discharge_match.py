@@ -35,7 +35,7 @@ from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
-from joinedup.domains.discharge import matching
+from joinedup.domains.discharge.service import matches as matching
 from joinedup.domains.discharge.models import (
     DischargeAssessment,
     DischargeHold,

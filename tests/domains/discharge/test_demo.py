@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from joinedup.demo.seed import seed_trafford
-from joinedup.domains.discharge import reports
+from joinedup.domains.discharge import service
 from joinedup.domains.discharge.models import DischargeDelay, DischargePatient
 from joinedup.domains.discharge.schemas import uk_today
 from joinedup.domains.organisations.models import Organisation
@@ -25,9 +25,9 @@ def test_demo_ward_list_is_calibrated_and_synthetic(system_session: Session) -> 
     assert all(p.synthetic and p.nhs_number.startswith("999") for p in waiting)
     primaries = system_session.scalar(select(func.count()).select_from(DischargeDelay).where(DischargeDelay.primary))
     assert primaries == 54
-    daily = reports.daily_sitrep(system_session, organisation_id=trust.id, start=uk_today(), end=uk_today())
+    daily = service.daily_sitrep(system_session, organisation_id=trust.id, start=uk_today(), end=uk_today())
     assert daily[0].do_not_meet_criteria_to_reside == 54
     day = uk_today() - timedelta(days=1)
-    yesterday = reports.daily_sitrep(system_session, organisation_id=trust.id, start=day, end=day)
+    yesterday = service.daily_sitrep(system_session, organisation_id=trust.id, start=day, end=day)
     assert yesterday[0].nhs_trust22_code == "R0A" and yesterday[0].discharged_total == 22
     assert {p.pathway[:2] for p in waiting} >= {"P1", "P2", "P3"}

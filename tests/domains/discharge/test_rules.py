@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from joinedup.domains.discharge import nhs_number
-from joinedup.domains.discharge import referrals as sm
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS, FAMILIES
+from joinedup.domains.discharge.engine import referral_steps as sm
 from joinedup.domains.discharge.pathways import PATHWAYS, accepts_kind
 from joinedup.domains.discharge.schemas import ReferralState as S
 

@@ -13,7 +13,8 @@ from joinedup.core.audit import AuditEvent
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError
 from joinedup.core.outbox import OutboxEvent
-from joinedup.domains.discharge import reports, service
+from joinedup.domains.discharge import service
+from joinedup.domains.discharge.engine import bed_days
 from joinedup.domains.discharge.models import DischargeHold, DischargeReferral
 from joinedup.domains.discharge.schemas import (
     AssessmentIn,
@@ -201,12 +202,12 @@ def test_delays_bed_days_and_sitrep(dx: Discharge) -> None:
     with s:
         org = dan.organisation_id
         assert org is not None
-        report = reports.bed_days_report(s, organisation_id=org, start=ready - timedelta(days=3), end=today())
+        report = service.bed_days_report(s, organisation_id=org, start=ready - timedelta(days=3), end=today())
         delays = service.delays_of(s, pid)
     assert report.total == 4
     assert {r.key: r.bed_days_lost for r in report.by_reason} == {"T02": 2, "C11": 2}
     assert report.by_pathway[0].key == "P3_new_placement" and report.by_provider[0].key == "none"
-    assert reports.current_primary(delays) == "C11"
+    assert bed_days.current_primary(delays) == "C11"
 
     r = _refer(dx, pid, "elm")[0]
     _as(dx, "bob_provider", service.open_referral, referral_id=r)
@@ -217,11 +218,11 @@ def test_delays_bed_days_and_sitrep(dx: Discharge) -> None:
     s, dan = dx.scoped("dan_discharge")
     with s:
         assert dan.organisation_id is not None
-        daily = reports.daily_sitrep(
+        daily = service.daily_sitrep(
             s, organisation_id=dan.organisation_id, start=ready - timedelta(days=1), end=today()
         )
-        monthly = reports.monthly_delay_reasons(s, organisation_id=dan.organisation_id, month=today())
-        report = reports.bed_days_report(s, organisation_id=dan.organisation_id, start=ready, end=today())
+        monthly = service.monthly_delay_reasons(s, organisation_id=dan.organisation_id, month=today())
+        report = service.bed_days_report(s, organisation_id=dan.organisation_id, start=ready, end=today())
     assert [d.do_not_meet_criteria_to_reside for d in daily] == [0, 1, 1, 1, 1, 1]
     assert daily[-1].discharged_total == 1 and sum(d.discharged_total for d in daily) == 1
     assert len(monthly) == 37 and {m.nhs_trust22_code for m in monthly} == {"RTT"}

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError, invalid
-from joinedup.domains.discharge import csv_io, permissions, reports, service
+from joinedup.domains.discharge import csv_io, permissions, service
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
 from joinedup.domains.discharge.models import DischargeReferral
 from joinedup.domains.discharge.pathways import PATHWAYS
@@ -303,9 +303,9 @@ def bed_days(
     organisation_id: OrgQuery = None,
 ) -> BedDaysReport:
     """Bed days lost by patient, delay reason, pathway, organisation and provider."""
-    first, last = reports.report_range(start, end)
-    return reports.bed_days_report(
-        session, organisation_id=reports.report_organisation(actor, organisation_id), start=first, end=last
+    first, last = service.report_range(start, end)
+    return service.bed_days_report(
+        session, organisation_id=service.report_organisation(actor, organisation_id), start=first, end=last
     )
 
 
@@ -318,9 +318,9 @@ def daily(
     organisation_id: OrgQuery = None,
 ) -> list[DailySitrepRow]:
     """Daily counts in the acute sitrep shape: not meeting criteria to reside, and discharged."""
-    first, last = reports.report_range(start, end)
-    return reports.daily_sitrep(
-        session, organisation_id=reports.report_organisation(actor, organisation_id), start=first, end=last
+    first, last = service.report_range(start, end)
+    return service.daily_sitrep(
+        session, organisation_id=service.report_organisation(actor, organisation_id), start=first, end=last
     )
 
 
@@ -335,6 +335,6 @@ def monthly(
     month = month or uk_today()
     if not (date(2000, 1, 1) <= month <= uk_today() + timedelta(days=31)):
         raise invalid("query.month", "a month from 2000 to now", "range")
-    return reports.monthly_delay_reasons(
-        session, organisation_id=reports.report_organisation(actor, organisation_id), month=month
+    return service.monthly_delay_reasons(
+        session, organisation_id=service.report_organisation(actor, organisation_id), month=month
     )

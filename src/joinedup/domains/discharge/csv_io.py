@@ -16,12 +16,13 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from joinedup.core import audit
 from joinedup.core.auth.principal import Principal
+from joinedup.core.changes import record_change
 from joinedup.core.errors import field_errors
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.models import DischargePatient
 from joinedup.domains.discharge.schemas import ImportResult, PatientIn
+from joinedup.domains.discharge.schemas.events import PATIENT_UPDATED
 
 COLUMNS = (
     "nhs_number",
@@ -102,14 +103,19 @@ def import_patients(session: Session, *, actor: Principal, text: str, dry_run: b
             existing.ward = data.ward
             existing.discharge_ready_on = data.discharge_ready_on
             existing.pathway = data.pathway.value
-    audit.record(
+    # One row for the import (each new patient has its own from create_patient); the event tells
+    # the ward list and the system picture that the hospital's patients changed.
+    record_change(
         session,
         actor=actor,
         action="discharge_patient.import",
+        topic=PATIENT_UPDATED,
         record_type="discharge_patient",
         record_id=None,
-        record_organisation_id=hospital.id,
+        organisation_id=hospital.id,
+        system_id=hospital.system_id,
         personal_data=True,
         detail={"created": result.created, "updated": result.updated},
+        payload={"created": result.created, "updated": result.updated},
     )
     return result

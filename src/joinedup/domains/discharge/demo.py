@@ -21,9 +21,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from joinedup.core.clock import utcnow
-from joinedup.domains.capacity.models import CapacityService
-from joinedup.domains.capacity.rules import UK
+from joinedup.core.clock import UK, utcnow
+from joinedup.domains.capacity import service as capacity
 from joinedup.domains.discharge import nhs_number
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
 from joinedup.domains.discharge.models import (
@@ -33,7 +32,7 @@ from joinedup.domains.discharge.models import (
     DischargeServiceProfile,
 )
 from joinedup.domains.discharge.schemas import AssessmentIn, uk_today
-from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations import service as organisations
 from joinedup.geo import lookup
 
 SCALE = 0.1
@@ -171,7 +170,7 @@ def _assessment(pathway: str, rng: random.Random, start: Any) -> dict[str, Any]:
 
 def seed_ward_list(session: Session, *, data_dir: Path, seed: int, trust_ods: str = "R0A") -> int:
     """Synthetic patients for the trust (idempotent: nothing is added if it has any). Returns how many."""
-    trust = session.scalars(select(Organisation).where(Organisation.ods_code == trust_ods)).first()
+    trust = organisations.organisation_by_ods(session, ods_code=trust_ods)
     if trust is None:
         return 0
     if session.scalars(
@@ -271,7 +270,7 @@ def seed_ward_list(session: Session, *, data_dir: Path, seed: int, trust_ods: st
 def _rate_services(session: Session, rng: random.Random) -> None:
     """CQC-style ratings for matching to rank by (synthetic, like the capacity figures)."""
     rated = set(session.scalars(select(DischargeServiceProfile.service_id)))
-    for service in session.scalars(select(CapacityService).order_by(CapacityService.id)):
+    for service in capacity.list_service_summaries(session):
         if service.id not in rated:
             session.add(
                 DischargeServiceProfile(

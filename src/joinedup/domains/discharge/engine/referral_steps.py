@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from joinedup.domains.discharge.schemas import ReferralState as S
+from joinedup.domains.discharge.schemas.referrals import ReferralState as S
 
 
 class Action(StrEnum):
@@ -63,18 +63,6 @@ LIVE_STATES = OPEN_STATES | {S.ACCEPTED}
 CLOSED_STATES = frozenset(S) - LIVE_STATES
 # States in which the provider has seen the full assessment.
 SEEN_STATES = frozenset(S) - {S.SENT}
-
-STATE_LABELS = {
-    S.SENT: "Sent",
-    S.OPENED: "Opened by provider",
-    S.QUESTION: "Question asked",
-    S.OFFERED: "Offer made",
-    S.DECLINED: "Declined",
-    S.EXPIRED: "Offer expired",
-    S.ACCEPTED: "Accepted",
-    S.WITHDRAWN: "Withdrawn",
-    S.COMPLETED: "Placed",
-}
 
 
 class IllegalTransition(ValueError):

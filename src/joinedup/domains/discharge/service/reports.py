@@ -10,30 +10,27 @@ and those of them discharged that day, by 17:00 or after. Monthly delay reasons:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
+from joinedup.core.clock import UK
 from joinedup.core.errors import ProblemError, invalid
-from joinedup.domains.capacity.models import CapacityService
-from joinedup.domains.capacity.rules import UK
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS, NOT_RECORDED
+from joinedup.domains.discharge.engine.bed_days import days, primary_on, uk_day
 from joinedup.domains.discharge.models import DischargeDelay, DischargePatient, DischargeReferral
 from joinedup.domains.discharge.pathways import PATHWAYS
-from joinedup.domains.discharge.schemas import (
-    BedDaysReport,
-    BedDaysRow,
-    DailySitrepRow,
-    MonthlyDelayRow,
-    ReferralState,
-    uk_today,
-)
-from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.discharge.schemas.common import uk_today
+from joinedup.domains.discharge.schemas.referrals import ReferralState
+from joinedup.domains.discharge.schemas.reports import BedDaysReport, BedDaysRow, DailySitrepRow, MonthlyDelayRow
+from joinedup.domains.discharge.service.access import organisation_ref
+from joinedup.domains.discharge.service.providers import service_names
 
 FIVE_PM = time(17, 0)
+EARLIEST_REPORT_DAY = date(1900, 1, 1)
 
 
 def report_organisation(actor: Principal, organisation_id: str | None) -> str:
@@ -42,9 +39,6 @@ def report_organisation(actor: Principal, organisation_id: str | None) -> str:
     if org_id is None or (org_id != actor.organisation_id and org_id not in actor.visible_organisation_ids):
         raise ProblemError(403, "forbidden", "Forbidden", "You may not report on that organisation.")
     return org_id
-
-
-EARLIEST_REPORT_DAY = date(1900, 1, 1)
 
 
 def report_range(start: date | None, end: date | None) -> tuple[date, date]:
@@ -60,36 +54,6 @@ def report_range(start: date | None, end: date | None) -> tuple[date, date]:
     if (end - start).days > 366:
         raise invalid("query.start", "at most 367 days at once", "range")
     return start, end
-
-
-def discharge_day(patient: DischargePatient) -> date | None:
-    return patient.discharged_at.astimezone(UK).date() if patient.discharged_at else None
-
-
-def bed_days_lost(patient: DischargePatient, today: date | None = None) -> int:
-    """Whole days between the discharge ready date and discharge (or today)."""
-    if patient.discharge_ready_on is None:
-        return 0
-    end = discharge_day(patient) or (today or uk_today())
-    return max(0, (end - patient.discharge_ready_on).days)
-
-
-def days_since_ready(patient: DischargePatient, today: date | None = None) -> int | None:
-    if patient.discharge_ready_on is None:
-        return None
-    return max(0, ((today or uk_today()) - patient.discharge_ready_on).days)
-
-
-def primary_on(delays: Iterable[DischargeDelay], day: date) -> str:
-    open_that_day = [
-        d for d in delays if d.primary and d.started_on <= day and (d.ended_on is None or day < d.ended_on)
-    ]
-    return max(open_that_day, key=lambda d: d.started_on).reason_code if open_that_day else NOT_RECORDED
-
-
-def current_primary(delays: Iterable[DischargeDelay]) -> str | None:
-    open_primary = [d for d in delays if d.primary and d.ended_on is None]
-    return max(open_primary, key=lambda d: d.started_on).reason_code if open_primary else None
 
 
 def _patients(session: Session, organisation_id: str, start: date, end: date) -> list[DischargePatient]:
@@ -116,13 +80,6 @@ def _delays_by_patient(session: Session, patient_ids: Sequence[str]) -> dict[str
     return out
 
 
-def _days(start: date, end: date) -> Iterable[date]:
-    day = start
-    while day <= end:
-        yield day
-        day += timedelta(days=1)
-
-
 def bed_days_report(session: Session, *, organisation_id: str, start: date, end: date) -> BedDaysReport:
     """Bed days lost between `start` and `end` (inclusive), by patient, reason, pathway, organisation, provider."""
     today = uk_today()
@@ -130,17 +87,17 @@ def bed_days_report(session: Session, *, organisation_id: str, start: date, end:
     patients = _patients(session, organisation_id, start, end)
     delays = _delays_by_patient(session, [p.id for p in patients])
     providers = _providers(session, [p.id for p in patients])
-    org = session.get(Organisation, organisation_id)
+    org = organisation_ref(session, organisation_id)
     by: dict[str, dict[str, list[int]]] = {k: defaultdict(lambda: [0, 0]) for k in ("reason", "pathway", "org", "prov")}
     rows: list[BedDaysRow] = []
     total = 0
     for p in patients:
         assert p.discharge_ready_on is not None
-        last = (discharge_day(p) or today) - timedelta(days=1)
+        last = (uk_day(p.discharged_at) or today) - timedelta(days=1)
         first = max(start, p.discharge_ready_on)
         count = 0
         seen_reasons: set[str] = set()
-        for day in _days(first, min(last, end)):
+        for day in days(first, min(last, end)):
             reason = primary_on(delays.get(p.id, []), day)
             by["reason"][reason][1] += 1
             seen_reasons.add(reason)
@@ -166,7 +123,9 @@ def bed_days_report(session: Session, *, organisation_id: str, start: date, end:
         )
 
     reason_labels = {c: r.display for c, r in DELAY_REASONS.items()} | {NOT_RECORDED: "No reason recorded"}
-    provider_labels = {"none": "No provider agreed yet"} | _service_names(session, list(by["prov"]))
+    provider_labels = {"none": "No provider agreed yet"} | service_names(
+        session, [k for k in by["prov"] if k != "none"]
+    )
     return BedDaysReport(
         start=start,
         end=end,
@@ -192,27 +151,18 @@ def _providers(session: Session, patient_ids: Sequence[str]) -> dict[str, str]:
     return {pid: sid for pid, sid in rows}
 
 
-def _service_names(session: Session, ids: Sequence[str]) -> dict[str, str]:
-    ids = [i for i in ids if i != "none"]
-    if not ids:
-        return {}
-    return dict(
-        session.execute(select(CapacityService.id, CapacityService.name).where(CapacityService.id.in_(ids))).all()
-    )
-
-
 def daily_sitrep(session: Session, *, organisation_id: str, start: date, end: date) -> list[DailySitrepRow]:
     """The acute daily return: no longer meeting criteria to reside, and discharged, per day."""
-    org = session.get(Organisation, organisation_id)
+    org = organisation_ref(session, organisation_id)
     code = (org.ods_code if org else None) or organisation_id
     end = min(end, uk_today())
     patients = _patients(session, organisation_id, start, end)
     out = []
-    for day in _days(start, end):
+    for day in days(start, end):
         nctr = by_five = after_five = 0
         for p in patients:
             assert p.discharge_ready_on is not None
-            left = discharge_day(p)
+            left = uk_day(p.discharged_at)
             if p.discharge_ready_on > day or (left is not None and left < day):
                 continue
             nctr += 1
@@ -236,7 +186,7 @@ def daily_sitrep(session: Session, *, organisation_id: str, start: date, end: da
 
 def monthly_delay_reasons(session: Session, *, organisation_id: str, month: date) -> list[MonthlyDelayRow]:
     """One row per official reason for the month: the average daily count of delayed patients."""
-    org = session.get(Organisation, organisation_id)
+    org = organisation_ref(session, organisation_id)
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     last = min(last, uk_today())
@@ -245,11 +195,11 @@ def monthly_delay_reasons(session: Session, *, organisation_id: str, month: date
     patients = _patients(session, organisation_id, first, last)
     delays = _delays_by_patient(session, [p.id for p in patients])
     totals: dict[str, int] = defaultdict(int)
-    days = list(_days(first, last))
+    month_days = list(days(first, last))
     for p in patients:
         assert p.discharge_ready_on is not None
-        left = discharge_day(p)
-        for day in days:
+        left = uk_day(p.discharged_at)
+        for day in month_days:
             if p.discharge_ready_on <= day and (left is None or left > day):
                 totals[primary_on(delays.get(p.id, []), day)] += 1
     return [
@@ -258,7 +208,7 @@ def monthly_delay_reasons(session: Session, *, organisation_id: str, month: date
             nhs_trust22_code=(org.ods_code if org else None) or organisation_id,
             date=first,
             delay_reason=reason.label,
-            delay_count=round(totals.get(code, 0) / len(days), 1),
+            delay_count=round(totals.get(code, 0) / len(month_days), 1),
         )
         for code, reason in DELAY_REASONS.items()
     ]

@@ -1,0 +1,52 @@
+"""A patient as the ward list shows them: days since ready, bed days lost, the current primary
+delay, the assessment version and where they are going."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from joinedup.domains.discharge import pathways
+from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
+from joinedup.domains.discharge.engine import bed_days
+from joinedup.domains.discharge.models import DischargePatient
+from joinedup.domains.discharge.schemas.common import uk_today
+from joinedup.domains.discharge.schemas.patients import PatientOut
+from joinedup.domains.discharge.schemas.referrals import ReferralState
+from joinedup.domains.discharge.service.assessments import latest_assessment
+from joinedup.domains.discharge.service.delays import delays_of
+from joinedup.domains.discharge.service.providers import service_names
+from joinedup.domains.discharge.service.referral_state import referrals_of
+
+
+def patient_out(session: Session, patient: DischargePatient) -> PatientOut:
+    """A patient for the ward list: days since ready, bed days lost, current primary delay, placement."""
+    today = uk_today()
+    primary = bed_days.current_primary(delays_of(session, patient.id))
+    latest = latest_assessment(session, patient.id)
+    placed = referrals_of(session, patient.id, states=frozenset({ReferralState.ACCEPTED, ReferralState.COMPLETED}))
+    names = service_names(session, [r.service_id for r in placed])
+    placement = names.get(placed[-1].service_id) if placed else None
+    return PatientOut(
+        id=patient.id,
+        nhs_number=patient.nhs_number,
+        name=patient.name,
+        hospital_number=patient.hospital_number,
+        ward=patient.ward,
+        admitted_on=patient.admitted_on,
+        discharge_ready_on=patient.discharge_ready_on,
+        pathway=patient.pathway,
+        pathway_label=pathways.pathway_of(patient.pathway).label,
+        home_postcode=patient.home_postcode,
+        family_postcode=patient.family_postcode,
+        status=patient.status,
+        discharged_at=patient.discharged_at,
+        days_since_ready=bed_days.days_since_ready(patient.discharge_ready_on, today)
+        if patient.status == "in_hospital"
+        else None,
+        bed_days_lost=bed_days.bed_days_lost(patient.discharge_ready_on, bed_days.uk_day(patient.discharged_at), today),
+        primary_delay=primary,
+        primary_delay_label=DELAY_REASONS[primary].display if primary else None,
+        assessment_version=latest.version if latest else None,
+        placement=placement,
+        synthetic=patient.synthetic,
+    )
