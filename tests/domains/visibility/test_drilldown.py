@@ -4,10 +4,12 @@ record outside its visibility set, through a page, the JSON API or an export."""
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from joinedup.core.audit import AuditEvent
 from joinedup.domains.visibility import presentation as exports
+from tests.domains.capacity.conftest import update as capacity_update
 from tests.domains.visibility.conftest import push
 
 
@@ -214,3 +216,21 @@ def test_services_fall_in_their_trafford_locality() -> None:
     points = [(-2.26046, 53.465578), (-2.313833, 53.36618), (None, None), (0.0, 51.5)]
     assert maps.locality_of(points) == ["North", "South", None, None]
     assert maps.locality_names() == ["Central", "North", "South", "West"]
+
+
+def test_reablement_reported_in_hours_counts_as_free(app, client_as, keys) -> None:  # type: ignore[no-untyped-def]
+    """The standard allows a reablement pathway to report only spare hours a week: the system
+    picture counts them, as capacity search and discharge matching do (one reading of sections)."""
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": keys["care_home_a"]}) as provider:
+        r = provider.put(
+            "/api/v1/capacity/services/r-1",
+            json={"name": "Reablement r-1", "kind": "reablement", "postcode": "M41 5BU"},
+        )
+        assert r.status_code < 300, r.text
+        body = capacity_update(
+            "r-1-first", service="r-1", status="accepting", reablement=[{"pathway": 1, "hours_per_week": 20}]
+        )
+        r = provider.post("/api/v1/capacity/updates", json={"updates": [body]})
+        assert r.status_code < 300, r.text
+    body = client_as("colin_commissioner").get("/api/v1/visibility/system").json()
+    assert _row(body, "capacity", "Reablement at home")[2] == 20.0
