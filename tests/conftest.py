@@ -44,11 +44,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="session", autouse=True)
 def wired() -> None:
-    """Core asks the organisations domain for visible sets; the app wires this at start-up, and
-    tests that authenticate without an app need it too."""
-    from joinedup.main import wire
+    """Core asks the organisations domain for visible sets. `joinedup.main.wire` connects them
+    at start-up; tests that authenticate without an app connect them here, without importing
+    every domain (as main does)."""
+    from joinedup.core.auth.visible_sets import use_visible_sets
+    from joinedup.domains.organisations.service import visible_organisation_ids
 
-    wire()
+    use_visible_sets(visible_organisation_ids)
 
 
 @pytest.fixture(autouse=True)

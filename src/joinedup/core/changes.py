@@ -13,10 +13,11 @@ committed, whether that session served a request or a background job.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from joinedup.core import audit, outbox
@@ -57,10 +58,15 @@ def record_change(
     detail: dict[str, Any] | None = None,
     payload: dict[str, Any] | None = None,
     personal_data: bool = False,
+    also_notify: Collection[str] = (),
 ) -> None:
     """Audit `action` on the record and announce it on `topic`. `detail` (audit) and `payload`
     (event) hold ids and field names, never personal data. `actor=None` is the system itself
-    (a background job)."""
+    (a background job).
+
+    `also_notify`: other organisations that share the record (a referral is the hospital's and
+    the provider's): the same event is emitted on each one's stream; the audit row stays one.
+    """
     audit.record(
         session,
         actor=actor,
@@ -79,6 +85,11 @@ def record_change(
         record_id=record_id,
         payload=payload,
     )
+    for other in dict.fromkeys(also_notify):
+        if other != organisation_id:
+            outbox.emit(
+                session, topic=topic, organisation_id=other, system_id=system_id, record_id=record_id, payload=payload
+            )
 
 
 def record_changes(
@@ -156,6 +167,20 @@ def record_security_event(
         record_organisation_id=organisation_id,
         detail=detail,
     )
+
+
+def first_recorded(session: Session, *, action: str, since: datetime) -> dict[str, datetime]:
+    """When each record first had `action` recorded at or after `since`: record id -> time.
+
+    Read in the caller's session, so within its tenancy scope (audit rows belong to the
+    organisation the actor acted for).
+    """
+    rows = session.execute(
+        select(audit.AuditEvent.record_id, func.min(audit.AuditEvent.occurred_at))
+        .where(audit.AuditEvent.action == action, audit.AuditEvent.occurred_at >= since)
+        .group_by(audit.AuditEvent.record_id)
+    )
+    return {record_id: at for record_id, at in rows if record_id is not None}
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

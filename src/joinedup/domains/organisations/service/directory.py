@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Executable, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.permissions import Role
@@ -13,20 +13,24 @@ from joinedup.domains.organisations import visible_sets
 from joinedup.domains.organisations.models import Organisation, Place, Site
 from joinedup.domains.organisations.schemas import OrganisationRef, OrganisationType, PlaceRef, SiteRef
 
+# Plain columns, not ORM objects: an ICB-wide list is thousands of rows, read on every page.
+# In the order of OrganisationRef's fields.
+_ORG_COLUMNS = (
+    Organisation.id,
+    Organisation.system_id,
+    Organisation.place_id,
+    Organisation.name,
+    Organisation.type,
+    Organisation.ods_code,
+    Organisation.cqc_location_id,
+    Organisation.cqc_provider_name,
+    Organisation.active,
+    Organisation.synthetic,
+)
 
-def _org_ref(row: Organisation) -> OrganisationRef:
-    return OrganisationRef(
-        id=row.id,
-        system_id=row.system_id,
-        place_id=row.place_id,
-        name=row.name,
-        type=row.type,
-        ods_code=row.ods_code,
-        cqc_location_id=row.cqc_location_id,
-        cqc_provider_name=row.cqc_provider_name,
-        active=row.active,
-        synthetic=row.synthetic,
-    )
+
+def _org_refs(session: Session, stmt: Executable) -> list[OrganisationRef]:
+    return [OrganisationRef(*row) for row in session.execute(stmt)]
 
 
 def _site_ref(row: Site) -> SiteRef:
@@ -47,26 +51,25 @@ def _place_ref(row: Place) -> PlaceRef:
 
 
 def organisation(session: Session, *, organisation_id: str) -> OrganisationRef | None:
-    row = session.get(Organisation, organisation_id)
-    return _org_ref(row) if row is not None else None
+    found = _org_refs(session, select(*_ORG_COLUMNS).where(Organisation.id == organisation_id))
+    return found[0] if found else None
 
 
 def organisation_by_ods(
     session: Session, *, ods_code: str, type: OrganisationType | None = None
 ) -> OrganisationRef | None:
-    stmt = select(Organisation).where(Organisation.ods_code == ods_code.strip().upper())
+    stmt = select(*_ORG_COLUMNS).where(Organisation.ods_code == ods_code.strip().upper())
     if type is not None:
         stmt = stmt.where(Organisation.type == type)
-    row = session.scalars(stmt.limit(1)).first()
-    return _org_ref(row) if row is not None else None
+    found = _org_refs(session, stmt.limit(1))
+    return found[0] if found else None
 
 
 def organisations_by_id(session: Session, *, ids: Iterable[str]) -> dict[str, OrganisationRef]:
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.scalars(select(Organisation).where(Organisation.id.in_(wanted))).all()
-    return {row.id: _org_ref(row) for row in rows}
+    return {ref.id: ref for ref in _org_refs(session, select(*_ORG_COLUMNS).where(Organisation.id.in_(wanted)))}
 
 
 def organisation_names(session: Session, *, ids: Iterable[str]) -> dict[str, str]:
@@ -85,14 +88,14 @@ def find_organisations(
     active_only: bool = False,
 ) -> list[OrganisationRef]:
     """Organisations by name (then id), optionally of one care system, of some types, active."""
-    stmt = select(Organisation)
+    stmt = select(*_ORG_COLUMNS)
     if system_id is not None:
         stmt = stmt.where(Organisation.system_id == system_id)
     if types is not None:
         stmt = stmt.where(Organisation.type.in_(list(types)))
     if active_only:
         stmt = stmt.where(Organisation.active.is_(True))
-    return [_org_ref(row) for row in session.scalars(stmt.order_by(Organisation.name, Organisation.id)).all()]
+    return _org_refs(session, stmt.order_by(Organisation.name, Organisation.id))
 
 
 def sites_of(session: Session, *, organisation_ids: Iterable[str]) -> list[SiteRef]:
