@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from joinedup.core.audit import AuditEvent
 from joinedup.domains.visibility import presentation as exports
+from joinedup.domains.visibility.schemas import Table
 from tests.domains.capacity.conftest import update as capacity_update
 from tests.domains.visibility.conftest import push
 
@@ -167,7 +168,7 @@ def test_export_limit_and_formula_cells(client_as, capacity, monkeypatch) -> Non
     big = colin.get("/api/v1/visibility/export.csv", params={"level": "system", "table": "capacity"})
     assert big.status_code == 413
     assert "limited to 2" in big.json()["detail"]
-    table = exports.Table("t", "T", ["a"], [["=HYPERLINK(1)"]])
+    table = Table("t", "T", ["a"], [["=HYPERLINK(1)"]])
     assert "'=HYPERLINK" in exports.table_csv(table)
 
 
