@@ -7,6 +7,11 @@ import io
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from joinedup.core.audit import AuditEvent
+from joinedup.core.outbox import OutboxEvent
+from joinedup.db.tenancy import Scope
 from tests.domains.capacity.conftest import NOW, beds, iso, update
 
 SANER = "http://hl7.org/fhir/saner/CodeSystem/MeasuredValues"
@@ -233,3 +238,36 @@ def test_measure_report_history_by_period_and_read_by_id(provider_system, client
     assert dan.get("/fhir/R4/MeasureReport/update-999999").status_code == 404
     bad = dan.get("/fhir/R4/MeasureReport", params={"subject": f"HealthcareService/{sid}", "date": "after-lunch"})
     assert bad.status_code == 422 and bad.json()["issue"][0]["expression"] == ["date"]
+
+
+def _changes(session_factory: Any) -> tuple[list[str], list[str]]:
+    with session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        audits = s.scalars(
+            select(AuditEvent.action).where(AuditEvent.record_type == "capacity_service").order_by(AuditEvent.id)
+        ).all()
+        events = s.scalars(
+            select(OutboxEvent.topic).where(OutboxEvent.topic.startswith("capacity.")).order_by(OutboxEvent.id)
+        ).all()
+    return list(audits), list(events)
+
+
+def test_a_put_with_a_status_is_one_change(provider_system, session_factory) -> None:
+    """Service and status written by one request: one audit row and one event, naming both."""
+    sid = _service_id(provider_system)
+    audits, events = _changes(session_factory)
+    status = {
+        "url": "https://joinedup.org.uk/fhir/StructureDefinition/capacity-status",
+        "extension": [
+            {"url": "status", "valueCodeableConcept": {"coding": [{"code": "waitlist"}]}},
+            {"url": "asOf", "valueDateTime": iso(NOW - timedelta(minutes=1))},
+        ],
+    }
+    r = provider_system.put(f"/fhir/R4/HealthcareService/{sid}", json=_hs(id=sid, name="Home One", extension=[status]))
+    assert r.status_code == 200, r.text
+    audits_after, events_after = _changes(session_factory)
+    assert audits_after[len(audits) :] == ["capacity.update"]
+    assert events_after[len(events) :] == ["capacity.updated"]
+    renamed = provider_system.put(f"/fhir/R4/HealthcareService/{sid}", json=_hs(id=sid, name="Home One, Sale"))
+    assert renamed.status_code == 200
+    assert _changes(session_factory)[0][len(audits_after) :] == ["capacity_service.update"]

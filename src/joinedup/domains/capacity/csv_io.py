@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from joinedup.config import Settings
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
-from joinedup.core.errors import FieldError, ProblemError, invalid
+from joinedup.core.errors import FieldError, ProblemError, error_loc, invalid
 from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.engine import freshness, merge
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
@@ -228,10 +228,7 @@ def parse(text: str) -> tuple[list[schemas.CapacityUpdate], list[int], list[dict
             rows.append(group.first_row)
         except ValidationError as exc:
             for err in exc.errors():
-                loc = list(err["loc"])
-                ctx = err.get("ctx") or {}
-                if err["type"] == "rule" and ctx.get("field"):
-                    loc.append(ctx["field"])
+                loc = list(error_loc(err))
                 at_row, column = group.first_row, str(loc[0]) if loc else "row"
                 if len(loc) >= 2 and loc[0] in SECTION_ROWS and isinstance(loc[1], int):
                     numbers = group.section_rows[str(loc[0])]
