@@ -89,6 +89,7 @@ def create_admin(
 ) -> None:
     """Create a system administrator for a care system's ICB."""
     from joinedup.core.auth.models import Membership, User
+    from joinedup.core.changes import record_change
     from joinedup.domains.organisations.models import Organisation
     from joinedup.domains.organisations.schemas import OrganisationType
 
@@ -117,6 +118,18 @@ def create_admin(
         session.flush()
         session.add(
             Membership(user_id=user.id, organisation_id=org.id, system_id=org.system_id, role=Role.SYSTEM_ADMINISTRATOR)
+        )
+        record_change(
+            session,
+            actor=None,
+            action="user.create",
+            topic="user.created",
+            record_type="user",
+            record_id=user.id,
+            organisation_id=org.id,
+            system_id=org.system_id,
+            personal_data=True,
+            detail={"roles": [Role.SYSTEM_ADMINISTRATOR.value]},
         )
     console.print(f"Administrator created for {org.name}.")
 

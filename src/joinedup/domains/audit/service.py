@@ -9,9 +9,9 @@ from collections.abc import Iterator, Sequence
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from joinedup.core import audit
 from joinedup.core.audit import AuditEvent
 from joinedup.core.auth.principal import Principal
+from joinedup.core.changes import record_access
 from joinedup.core.errors import ProblemError, invalid
 from joinedup.core.pagination import decode_cursor, encode_cursor
 from joinedup.domains.audit.schemas import AuditEventOut, AuditFilter
@@ -75,12 +75,14 @@ def export_csv(session: Session, *, actor: Principal, filters: AuditFilter, max_
             "Export too large",
             f"More than {max_rows} rows match; narrow the search (since/until, action).",
         )
-    audit.record(
+    record_access(
         session,
         actor=actor,
         action="audit.export",
         record_type="audit_log",
         record_id=None,
+        organisation_id=None,
+        personal_data=False,
         detail={"rows": len(rows), "filters": filters.model_dump(mode="json", exclude_none=True)},
     )
     buffer = io.StringIO()

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from joinedup.core.errors import field_errors
 from joinedup.domains.homecare.solver import (
     check_roster,
     compute_metrics,
@@ -26,7 +27,7 @@ console = Console()
 
 
 def _errors(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:10])
+    return "; ".join(f"{e.field}: {e.message}" for e in field_errors(exc.errors()[:10]))
 
 
 @app.command("solve")

@@ -7,14 +7,9 @@ from enum import StrEnum
 from sqlalchemy import Boolean, Enum, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# TRANSITION (removed once every importer has moved): the enum and the provider set live in
-# schemas; users and memberships are core's identity tables (core.auth.models).
-from joinedup.core.auth.models import Membership, User
 from joinedup.db.base import Base, IdMixin, TimestampMixin
 from joinedup.db.tenancy import TenantScoped
-from joinedup.domains.organisations.schemas import PROVIDER_TYPES, OrganisationType
-
-__all__ = ["PROVIDER_TYPES", "CareSystem", "Membership", "Organisation", "OrganisationType", "Place", "Site", "User"]
+from joinedup.domains.organisations.schemas import OrganisationType
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
-from joinedup.core.errors import ProblemError
+from joinedup.core.errors import ProblemError, error_loc, error_message
 from joinedup.core.permissions import ROLE_LABELS, STAFF_ROLES
 from joinedup.domains.organisations import permissions, schemas, service
 from joinedup.domains.organisations.models import Organisation
@@ -27,7 +27,8 @@ Text = Annotated[str | None, Query(max_length=200)]
 
 def _errors(exc: ValidationError | ProblemError) -> tuple[dict[str, str], list[dict[str, str]]]:
     if isinstance(exc, ValidationError):
-        pairs = [(str(e["loc"][0]) if e["loc"] else "form", e["msg"]) for e in exc.errors()]
+        # Each error against the form field it is about (the first part of its path).
+        pairs = [(str(loc[0]) if (loc := error_loc(e)) else "form", error_message(e)) for e in exc.errors()]
     else:
         pairs = [(e.field.split(".")[-1], e.message) for e in exc.errors] or [("form", exc.detail or exc.title)]
     errors = dict(pairs)
