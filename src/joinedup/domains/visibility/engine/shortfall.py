@@ -11,10 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from joinedup.domains.discharge.schemas import CARE_GROUPS
-
 HOURS_PER_PACKAGE = 10.0
-# Care types (capacity's CARE_TYPES) that meet each care group's demand (discharge's CARE_GROUPS).
+# The care groups demand is counted in (discharge's CARE_GROUPS), and the types of care
+# (capacity's CARE_TYPES) that meet each.
 GROUP_TYPES: dict[str, tuple[str, ...]] = {
     "homecare": ("homecare",),
     "reablement": ("reablement",),
@@ -64,15 +63,17 @@ def shortfall(
     demand: Iterable[Demand],
     *,
     free_then: Mapping[str, Mapping[str, float]] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[ShortfallRow]:
-    """Rows largest shortfall first (relative to demand); groups with unknown demand last."""
+    """Rows largest shortfall first (relative to demand); groups with unknown demand last.
+    `labels` names each care group (a row per label); without it, a row per group, named by its key."""
     waiting: dict[str, float] = {}
     for d in demand:
         waiting[d.care_group] = waiting.get(d.care_group, 0.0) + d.waiting
     capacity = capacity_in_people(free)
     then = {label: capacity_in_people(values) for label, values in (free_then or {}).items()}
     rows = []
-    for group, label in CARE_GROUPS.items():
+    for group, label in (labels or {g: g for g in GROUP_TYPES}).items():
         need = waiting.get(group)
         short, ratio = _ratio(need, capacity[group])
         rows.append(

@@ -19,6 +19,7 @@ from joinedup.domains.visibility.schemas import Level, Link, Table
 from joinedup.domains.visibility.service import level_figures, published_series, tables
 from joinedup.domains.visibility.service.context import Context
 from joinedup.domains.visibility.service.other_domains import (
+    CARE_GROUPS,
     CARE_TYPES,
     HOSPITAL_TYPES,
     OrganisationRef,
@@ -58,7 +59,7 @@ def _common(
     """Capacity, shortfall and discharge tables: what every level above a ward shows."""
     summary = level_figures.discharge_summary(ctx, org_ids & ctx.actor.visible_organisation_ids)
     free_then = level_figures.free_then(ctx, **then) if change else None
-    level.shortfall = shortfall(totals(summaries), summary.demand, free_then=free_then)
+    level.shortfall = shortfall(totals(summaries), summary.demand, free_then=free_then, labels=CARE_GROUPS)
     level.source = summary.source
     level.tables = [
         tables.capacity_table(summaries, ctx.stale_count),
