@@ -13,7 +13,6 @@ from joinedup.core.context import request_context
 from joinedup.core.deps import SESSION_COOKIE, DbSession, StateDep, public, require
 from joinedup.core.errors import Problem, ProblemError
 from joinedup.core.permissions import Permission
-from joinedup.db.tenancy import Scope
 from joinedup.web import home
 from joinedup.web.render import check_csrf, page
 
@@ -44,21 +43,12 @@ def login(
     csrf_token: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    ip = request_context().client_ip
-    with state.session_factory() as session:
-        session.info["scope"] = Scope.system("authentication")
-        try:
-            user = auth_service.sign_in(session, state.settings, email=email, password=password, ip=ip)
-        except ProblemError as exc:
-            session.commit()  # keep the failure count
-            return page(
-                request, "login.jinja", {"title": "Sign in", "error": exc.detail, "email": email}, status_code=401
-            )
-        membership = auth_service.default_membership(user)
-        token, _row = auth_service.start_web_session(
-            session, state.settings, user=user, membership_id=membership.id if membership else None
+    try:
+        token = auth_service.password_sign_in(
+            state.session_factory, state.settings, email=email, password=password, ip=request_context().client_ip
         )
-        session.commit()
+    except ProblemError as exc:
+        return page(request, "login.jinja", {"title": "Sign in", "error": exc.detail, "email": email}, status_code=401)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -78,10 +68,7 @@ def logout(
 ) -> Response:
     check_csrf(request, csrf_token)
     if token := request.cookies.get(SESSION_COOKIE):
-        with state.session_factory() as session:
-            session.info["scope"] = Scope.system("authentication")
-            auth_service.end_web_session(session, token)
-            session.commit()
+        auth_service.sign_out(state.session_factory, token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.config import Settings
 from joinedup.core.auth import throttle
@@ -19,6 +19,7 @@ from joinedup.core.changes import record_security_event
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import Role
+from joinedup.db.tenancy import Scope
 
 SIGN_IN_FAILED = (
     "Sign-in failed. Check your e-mail address and password; after several failed tries, wait and try again later."
@@ -93,6 +94,33 @@ def start_web_session(
         organisation_id=actor.organisation_id,
     )
     return token, row
+
+
+def password_sign_in(
+    factory: sessionmaker[Session], settings: Settings, *, email: str, password: str, ip: str | None
+) -> str:
+    """Sign in with a password and open a web session for the user's default membership: the
+    session's token, or the sign-in ProblemError (after the failure has been counted)."""
+    with factory() as session:
+        session.info["scope"] = Scope.system("authentication")
+        try:
+            user = sign_in(session, settings, email=email, password=password, ip=ip)
+        except ProblemError:
+            session.commit()  # keep the failure count
+            raise
+        membership = default_membership(user)
+        token, _row = start_web_session(
+            session, settings, user=user, membership_id=membership.id if membership else None
+        )
+        session.commit()
+    return token
+
+
+def sign_out(factory: sessionmaker[Session], token: str) -> None:
+    with factory() as session:
+        session.info["scope"] = Scope.system("authentication")
+        end_web_session(session, token)
+        session.commit()
 
 
 def default_membership(user: User) -> Membership | None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from joinedup.core.auth.models import ApiKey, OAuthClient, User
+from joinedup.core.auth.models import ApiKey, OAuthClient
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import PROBLEM_RESPONSES
@@ -76,34 +76,27 @@ def add_site(actor: Manager, session: DbSession, organisation_id: str, body: sch
     )
 
 
-def _user_out(user: User, actor: Principal) -> schemas.UserOut:
-    out = schemas.UserOut.model_validate(user)
-    visible = {m.id for m in service.visible_memberships(user, actor)}
-    out.memberships = [m for m in out.memberships if m.id in visible]
-    return out
-
-
 @router.get("/users", response_model=Page[schemas.UserOut])
 def list_users(
     actor: UserReader, session: DbSession, cursor: Cursor = None, limit: Limit = 100
 ) -> Page[schemas.UserOut]:
     rows, next_cursor = service.list_users(session, actor=actor, cursor=cursor, limit=limit)
-    return Page(items=[_user_out(u, actor) for u in rows], next_cursor=next_cursor)
+    return Page(items=[service.user_out(u, actor=actor) for u in rows], next_cursor=next_cursor)
 
 
 @router.post("/users", response_model=schemas.UserOut, status_code=201)
 def create_user(actor: UserManager, session: DbSession, body: schemas.UserIn) -> schemas.UserOut:
-    return _user_out(service.create_user(session, actor=actor, data=body), actor)
+    return service.user_out(service.create_user(session, actor=actor, data=body), actor=actor)
 
 
 @router.get("/users/{user_id}", response_model=schemas.UserOut)
 def get_user(actor: UserReader, session: DbSession, user_id: str) -> schemas.UserOut:
-    return _user_out(service.get_user(session, actor=actor, user_id=user_id), actor)
+    return service.user_out(service.get_user(session, actor=actor, user_id=user_id), actor=actor)
 
 
 @router.patch("/users/{user_id}", response_model=schemas.UserOut)
 def update_user(actor: UserManager, session: DbSession, user_id: str, body: schemas.UserPatch) -> schemas.UserOut:
-    return _user_out(service.update_user(session, actor=actor, user_id=user_id, data=body), actor)
+    return service.user_out(service.update_user(session, actor=actor, user_id=user_id, data=body), actor=actor)
 
 
 @router.get("/organisations/{organisation_id}/api-keys", response_model=list[schemas.ApiKeyOut])

@@ -36,6 +36,7 @@ from joinedup.domains.organisations.service.users import (
     get_user,
     list_users,
     update_user,
+    user_out,
     visible_memberships,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "sites_of",
     "update_organisation",
     "update_user",
+    "user_out",
     "visible_memberships",
     "visible_organisation_ids",
 ]

@@ -58,6 +58,14 @@ def visible_memberships(user: User, actor: Principal) -> list[Membership]:
     return [m for m in user.memberships if m.organisation_id in actor.visible_organisation_ids]
 
 
+def user_out(user: User, *, actor: Principal) -> schemas.UserOut:
+    """The user as the caller may see them: only memberships of organisations the caller sees."""
+    out = schemas.UserOut.model_validate(user)
+    visible = {m.id for m in visible_memberships(user, actor)}
+    out.memberships = [m for m in out.memberships if m.id in visible]
+    return out
+
+
 def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> User:
     for i, m in enumerate(data.memberships):
         forbid_unless_visible(actor, m.organisation_id, f"body.memberships.{i}.organisation_id")

@@ -1,4 +1,4 @@
-"""Each role sees exactly its visibility set, through the API."""
+"""Each role sees exactly its visible set (organisations/visible_sets.py), through the API."""
 
 from __future__ import annotations
 
