@@ -53,3 +53,28 @@ def test_one_organisations_jobs_are_invisible_to_another(client_as) -> None:
     assert pam.get(f"/api/v1/rostering/jobs/{job_id}").status_code == 404
     assert pam.get("/api/v1/rostering/jobs").json()["items"] == []
     _wait(colin, r.headers["location"])
+
+
+def test_a_finished_job_is_audited_and_announced_once_it_commits(app, client_as) -> None:
+    """The runner only commits: the app's session factory relays the event (core.changes)."""
+    from sqlalchemy import select
+
+    from joinedup.core.audit import AuditEvent
+    from joinedup.core.events import Event
+    from joinedup.db.tenancy import Scope
+
+    heard: list[Event] = []
+    state = app.state.joinedup
+    state.bus.on(heard.append)
+    colin = client_as("colin_commissioner")
+    r = colin.post("/api/v1/rostering/jobs", json={"instance": INSTANCE, "time_limit_s": 0.5})
+    job_id = r.json()["id"]
+    assert _wait(colin, r.headers["location"])["status"] == "succeeded"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not any(e.topic == "roster_job.succeeded" for e in heard):
+        time.sleep(0.05)
+    assert [e.record_id for e in heard if e.topic == "roster_job.succeeded"] == [job_id]
+    with state.session_factory() as s:
+        s.info["scope"] = Scope.system("test")
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.record_id == job_id)).all()
+    assert sorted(actions) == ["roster_job.submit", "roster_job.succeeded"]
