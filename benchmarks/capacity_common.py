@@ -20,7 +20,8 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db import migrate
 from joinedup.domains.capacity import rules
-from joinedup.domains.organisations.models import CareSystem, Organisation, OrganisationType, Place
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place
+from joinedup.domains.organisations.schemas import OrganisationType
 
 PG_URL = os.environ.get("JOINEDUP_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -35,7 +35,6 @@ from joinedup.db.session import make_engine, make_session_factory
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import schemas, service
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
-from joinedup.domains.discharge.service import matches as matching
 from joinedup.domains.discharge.models import (
     DischargeAssessment,
     DischargeHold,
@@ -44,7 +43,9 @@ from joinedup.domains.discharge.models import (
     DischargeServiceProfile,
 )
 from joinedup.domains.discharge.schemas import AssessmentIn, uk_today
-from joinedup.domains.organisations.models import Organisation, OrganisationType
+from joinedup.domains.discharge.service import matches as matching
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.schemas import OrganisationType
 
 SERVICES = 30_000
 PATIENTS = 5_000

@@ -46,7 +46,7 @@ from tests.live_server import serve
 from joinedup.config import Settings
 from joinedup.core.audit import AuditEvent
 from joinedup.core.auth import service as auth_service
-from joinedup.core.auth.models import AccessLevel
+from joinedup.core.auth.models import AccessLevel, Membership, User
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.core.permissions import Role
@@ -56,15 +56,10 @@ from joinedup.demo.seed import DATA
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
 from joinedup.domains.discharge.models import DischargeAssessment, DischargeDelay, DischargePatient, DischargeReferral
 from joinedup.domains.discharge.pathways import PathwayCode
-from joinedup.domains.organisations import credentials, schemas
-from joinedup.domains.organisations.models import (
-    CareSystem,
-    Membership,
-    Organisation,
-    OrganisationType,
-    Place,
-    User,
-)
+from joinedup.domains.organisations import schemas
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place
+from joinedup.domains.organisations.schemas import OrganisationType
+from joinedup.domains.organisations.service import credentials
 from joinedup.domains.visibility import service as visibility
 from joinedup.domains.visibility.service import DischargeRecords, import_trust_history
 from joinedup.main import create_app
