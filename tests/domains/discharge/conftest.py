@@ -8,12 +8,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from joinedup.config import Settings
+from joinedup.core.audit import AuditEvent
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.models import User
 from joinedup.core.auth.principal import Principal
+from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import schemas as capacity_schemas
 from joinedup.domains.capacity import service as capacity_service
@@ -80,15 +83,15 @@ def assessment_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def beds(nursing: int, residential: int = 0) -> list[dict[str, Any]]:
+def beds(nursing: int, residential: int = 0, physical: int = 30) -> list[dict[str, Any]]:
     out = []
     for bed_type, free in (("nursing", nursing), ("residential", residential)):
         out.append(
             {
                 "bed_type": bed_type,
-                "physical": 30,
-                "staffed": 30,
-                "occupied": 30 - free - 1,
+                "physical": physical,
+                "staffed": physical,
+                "occupied": physical - free - 1,
                 "reserved": 1,
                 "vacant": free + 1,
                 "accepting_admissions": free,
@@ -191,3 +194,32 @@ def dx(world: World, session_factory: sessionmaker[Session], settings: Settings)
         admission_rules=RULES,
     )
     return d
+
+
+def act(dx: Discharge, persona: str, fn: Any, **kwargs: Any) -> Any:
+    """Call a service function as a persona, in its own scoped session, and commit."""
+    s, actor = dx.scoped(persona)
+    with s:
+        result = fn(s, actor=actor, **kwargs)
+        s.commit()
+        return result
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the audit log and the outbox hold: (action, record_id) and (topic, organisation_id) rows."""
+
+    audit: list[tuple[str, str | None]]
+    events: list[tuple[str, str | None]]
+
+
+def written(dx: Discharge) -> Written:
+    with dx.session() as s:
+        audit = [(a.action, a.record_id) for a in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        events = [(e.topic, e.organisation_id) for e in s.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
+    return Written(audit, events)
+
+
+def since(before: Written, after: Written) -> Written:
+    """The rows written between two readings."""
+    return Written(after.audit[len(before.audit) :], after.events[len(before.events) :])
