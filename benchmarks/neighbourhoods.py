@@ -17,10 +17,10 @@ import sys
 import time
 
 from joinedup.domains.neighbourhoods import design_neighbourhoods, generate_demand
-from joinedup.domains.neighbourhoods.calibration import calibrate
-from joinedup.domains.neighbourhoods.pipeline import area_for, compare
+from joinedup.domains.neighbourhoods.areas import area_for
+from joinedup.domains.neighbourhoods.engine import ScenarioSettings, compare
 from joinedup.domains.neighbourhoods.report import headers, rows_for_display
-from joinedup.domains.neighbourhoods.scenarios import ScenarioSettings
+from joinedup.domains.neighbourhoods.road_times import calibrate
 
 
 def _table(table: dict[str, dict[str, float]]) -> str:
