@@ -91,10 +91,7 @@ def list_patients(
     actor: Hub, session: DbSession, include_discharged: Annotated[bool, Query()] = False
 ) -> list[PatientOut]:
     """The ward list: patients awaiting discharge, with days since ready and the current delay."""
-    return [
-        service.patient_out(session, p)
-        for p in service.list_patients(session, actor=actor, include_discharged=include_discharged)
-    ]
+    return service.ward_list(session, actor=actor, include_discharged=include_discharged)
 
 
 @router.post("/patients", response_model=PatientOut, status_code=status.HTTP_201_CREATED)

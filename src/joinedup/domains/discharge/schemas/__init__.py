@@ -23,6 +23,7 @@ from joinedup.domains.discharge.schemas.assessments import (
     Skin,
     required_skills,
 )
+from joinedup.domains.discharge.schemas.boards import PatientBoard
 from joinedup.domains.discharge.schemas.common import Name, NhsNumber, Strict, WardName, uk_today
 from joinedup.domains.discharge.schemas.delays import DelayIn, DelayOut, DelayReasonOut, DischargeIn
 from joinedup.domains.discharge.schemas.events import EVENT_TOPICS, referral_topic
@@ -94,6 +95,7 @@ __all__ = [
     "Nutrition",
     "OfferIn",
     "PathwayCode",
+    "PatientBoard",
     "PatientIn",
     "PatientOut",
     "PatientUpdate",

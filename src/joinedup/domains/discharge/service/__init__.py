@@ -23,7 +23,8 @@ from joinedup.domains.discharge.service.delays import add_delay, delays_of, end_
 from joinedup.domains.discharge.service.discharges import discharge
 from joinedup.domains.discharge.service.matches import match_patient
 from joinedup.domains.discharge.service.offers import accept, expire_due_offers, offer
-from joinedup.domains.discharge.service.patient_view import patient_out
+from joinedup.domains.discharge.service.patient_board import patient_board
+from joinedup.domains.discharge.service.patient_view import patient_out, ward_list
 from joinedup.domains.discharge.service.patients import create_patient, get_patient, list_patients, update_patient
 from joinedup.domains.discharge.service.referral_state import effective_state, hospital_referral, provider_referral
 from joinedup.domains.discharge.service.referrals import (
@@ -88,6 +89,7 @@ __all__ = [
     "monthly_delay_reasons",
     "offer",
     "open_referral",
+    "patient_board",
     "patient_out",
     "provider_referral",
     "provider_view",
@@ -99,6 +101,7 @@ __all__ = [
     "update_patient",
     "ward_figures",
     "ward_key",
+    "ward_list",
     "ward_patients",
     "withdraw",
 ]

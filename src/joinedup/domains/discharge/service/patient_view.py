@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from joinedup.core.auth.principal import Principal
 from joinedup.domains.discharge import pathways
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
 from joinedup.domains.discharge.engine import bed_days
@@ -14,6 +15,7 @@ from joinedup.domains.discharge.schemas.patients import PatientOut
 from joinedup.domains.discharge.schemas.referrals import ReferralState
 from joinedup.domains.discharge.service.assessments import latest_assessment
 from joinedup.domains.discharge.service.delays import delays_of
+from joinedup.domains.discharge.service.patients import list_patients
 from joinedup.domains.discharge.service.providers import service_names
 from joinedup.domains.discharge.service.referral_state import referrals_of
 
@@ -50,3 +52,8 @@ def patient_out(session: Session, patient: DischargePatient) -> PatientOut:
         placement=placement,
         synthetic=patient.synthetic,
     )
+
+
+def ward_list(session: Session, *, actor: Principal, include_discharged: bool = False) -> list[PatientOut]:
+    """The hospital's patients as the ward list shows them (the listing is audited)."""
+    return [patient_out(session, p) for p in list_patients(session, actor=actor, include_discharged=include_discharged)]

@@ -34,7 +34,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/discharge", response_class=HTMLResponse)
 def ward_list(request: Request, actor: Hub, session: DbSession, done: Flash = None, problem: Flash = None) -> Response:
-    patients = [service.patient_out(session, p) for p in service.list_patients(session, actor=actor)]
+    patients = service.ward_list(session, actor=actor)
     patients.sort(key=lambda p: (-(p.days_since_ready or -1), p.ward, p.name))
     return page(
         request,
@@ -87,30 +87,18 @@ def patient_page(
     done: Flash = None,
     problem: Flash = None,
 ) -> Response:
-    patient = service.get_patient(session, actor=actor, patient_id=patient_id)
-    out = service.patient_out(session, patient)
-    latest = service.latest_assessment(session, patient.id)
-    found = None
-    if latest is not None and patient.status == "in_hospital":
-        found = service.match_patient(session, actor=actor, settings=state.settings, patient_id=patient.id)
-    referrals = [
-        service.referral_out(session, r, for_provider=False, actor=actor)
-        for r in service.hospital_referrals(session, actor=actor, patient_id=patient.id)
-    ]
-    referred = {
-        r.service_id for r in referrals if r.state.value in ("sent", "opened", "question", "offered", "accepted")
-    }
+    board = service.patient_board(session, actor=actor, settings=state.settings, patient_id=patient_id)
     return page(
         request,
         "discharge/patient.jinja",
         {
-            "title": out.name,
-            "p": out,
-            "assessment": service.assessment_out(latest) if latest else None,
-            "found": found,
-            "referrals": referrals,
-            "referred": referred,
-            "delays": service.delays_of(session, patient.id),
+            "title": board.patient.name,
+            "p": board.patient,
+            "assessment": board.assessment,
+            "found": board.matches,
+            "referrals": board.referrals,
+            "referred": board.referred,
+            "delays": board.delays,
             "done": done,
             "problem": problem,
             "today": uk_today(),
