@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import re
 
+from joinedup.domains.capacity.schemas import CareType
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS, NOT_RECORDED
 from joinedup.domains.discharge.pathways import PATHWAYS, PathwayCode
 from joinedup.domains.discharge.schemas.figures import DELAY_RESPONSIBLE
 
 # Care type of the latest assessment -> shortfall care group (every other care type is a bed).
 CARE_TYPE_GROUP = {
-    "homecare": "homecare",
-    "reablement_pathway_1": "reablement",
-    "reablement_pathway_2": "bedded_rehab",
-    "discharge_to_assess": "bedded_rehab",
+    CareType.HOMECARE.value: "homecare",
+    CareType.REABLEMENT_PATHWAY_1.value: "reablement",
+    CareType.REABLEMENT_PATHWAY_2.value: "bedded_rehab",
+    CareType.DISCHARGE_TO_ASSESS.value: "bedded_rehab",
 }
 # Without an assessment, the pathway says which group the patient waits for (P0 and a resident
 # returning to their care home wait for none).

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from joinedup.domains.capacity.engine import admission, freshness
 from joinedup.domains.capacity.engine import sections as capacity_sections
-from joinedup.domains.capacity.schemas import BED_CARE_TYPES, ServiceCapacity
+from joinedup.domains.capacity.schemas import BED_CARE_TYPES, CareType, ServiceCapacity
 from joinedup.domains.discharge.schemas.matches import MatchOut, MatchReason, MatchResult
 from joinedup.geo.distance import haversine_km
 
@@ -42,7 +42,7 @@ class Need:
     @property
     def bed_based(self) -> bool:
         """Judged by distance from home or family (a bed, or a rehabilitation bed), not by area."""
-        return self.care_type in _BED_TYPES or self.care_type == "reablement_pathway_2"
+        return self.care_type in _BED_TYPES or self.care_type == CareType.REABLEMENT_PATHWAY_2.value
 
 
 @dataclass
