@@ -74,7 +74,9 @@ def _domain_of(module: str) -> tuple[str, str | None] | None:
 
 def build_graph() -> grimp.ImportGraph:
     sys.path.insert(0, str(ROOT / "src"))
-    return grimp.build_graph(PACKAGE, "fastapi", "starlette", "sqlalchemy", "jinja2", exclude_type_checking_imports=True)
+    return grimp.build_graph(
+        PACKAGE, "fastapi", "starlette", "sqlalchemy", "jinja2", exclude_type_checking_imports=True
+    )
 
 
 def _edges(graph: grimp.ImportGraph) -> Iterator[tuple[str, str, int, str]]:
@@ -168,7 +170,10 @@ def test_no_two_files_import_each_other(graph: grimp.ImportGraph) -> None:
 
 # Rooms a domain may lack, each with its reason.
 ROOMS_NOT_NEEDED = {
-    ("audit", "models"): "the audit log is core's table (every domain writes it through core.changes); this domain reads it",
+    (
+        "audit",
+        "models",
+    ): "the audit log is core's table (every domain writes it through core.changes); this domain reads it",
 }
 
 
