@@ -16,6 +16,9 @@ import pytest
 from joinedup.domains.homecare.solver import check_roster, compute_metrics, load_instance, solve
 from joinedup.domains.homecare.solver.vrplib_io import read_bks
 
+# Whole solver runs on published instances: the slow lane holds them.
+pytestmark = pytest.mark.slow
+
 CASES = [  # (file stem, published id, iterations per run, runs, allowed gap to best published)
     ("InstanzCPLEX_HCSRP_10_1", "A1", 200, 1, 0.0005),
     ("InstanzCPLEX_HCSRP_10_2", "A2", 200, 1, 0.0005),
