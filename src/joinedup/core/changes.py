@@ -157,14 +157,16 @@ def record_security_event(
     organisation_id: str | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Sign-in and credential events: an audit row only, for the organisation's administrators."""
-    audit.record(
+    """Sign-in and credential events: an audit row only, for the organisation's administrators
+    (the same row as an audited read, about no one's personal record)."""
+    record_access(
         session,
         actor=actor,
         action=action,
         record_type=record_type,
         record_id=record_id,
-        record_organisation_id=organisation_id,
+        organisation_id=organisation_id,
+        personal_data=False,
         detail=detail,
     )
 
