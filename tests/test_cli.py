@@ -12,6 +12,7 @@ from joinedup.core.auth.models import User
 from joinedup.db.tenancy import Scope
 from joinedup.domains.organisations.models import Organisation
 from joinedup.domains.organisations.schemas import OrganisationType
+from tests.conftest import PG_URL
 
 runner = CliRunner()
 
@@ -91,3 +92,93 @@ def test_create_admin_names_the_bad_field(cli_env) -> None:
         app, ["create-admin", "--email", "a@nhs.net", "--name", "A", "--password", "long enough password"]
     )
     assert again.exit_code == 2 and "email" in again.output
+
+
+# A wrong or unreachable JOINEDUP_DATABASE_URL: one line naming the variable and the problem,
+# for every command that uses the database, never a traceback.
+BAD_URLS = {
+    "unparseable": ("not a database url", "not a database URL"),
+    "unsupported": ("mysql://someone@db.example/joinedup", "not supported"),
+    "refused": ("postgresql+psycopg://postgres@127.0.0.1:1/joinedup", "cannot connect"),
+    "no folder": ("sqlite:////no/such/folder/joinedup.db", "cannot open"),
+}
+DATABASE_COMMANDS = {
+    "migrate": ["migrate"],
+    "seed": ["seed"],
+    "create-admin": ["create-admin", "--email", "a@nhs.net", "--name", "A", "--password", "long enough password"],
+    "simulate-capacity": ["simulate-capacity", "--rounds", "1", "--interval", "0"],
+    "import-history": ["visibility", "import-history", "--trust", "R0A"],
+    "snapshot": ["visibility", "snapshot"],
+    "serve": ["serve", "--port", "8999"],
+    "demo": ["demo", "--port", "8999", "--no-simulate"],
+}
+
+
+def _one_line(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("case", list(BAD_URLS))
+@pytest.mark.parametrize("command", list(DATABASE_COMMANDS))
+def test_a_bad_database_url_is_one_line_naming_the_variable(
+    command: str, case: str, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    url, problem = BAD_URLS[case]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", url)
+    monkeypatch.setenv("JOINEDUP_ENVIRONMENT", "development")
+    result = runner.invoke(app, DATABASE_COMMANDS[command])
+    lines = _one_line(result.output)
+    assert result.exit_code == 2, result.output
+    assert len(lines) == 1, result.output
+    assert "JOINEDUP_DATABASE_URL" in lines[0] and problem in lines[0], lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_a_database_url_password_is_never_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", "postgresql+psycopg://joinedup:hunter2-secret@127.0.0.1:1/joinedup")
+    result = runner.invoke(app, ["migrate"])
+    assert result.exit_code == 2 and "hunter2" not in result.output and "127.0.0.1" in result.output
+
+
+@pytest.mark.parametrize("command", ["seed", "snapshot", "serve"])
+def test_a_database_without_the_schema_says_to_migrate(command: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    result = runner.invoke(app, DATABASE_COMMANDS[command])
+    lines = _one_line(result.output)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "JOINEDUP_DATABASE_URL" in lines[0] and "joinedup migrate" in lines[0]
+
+
+def test_a_missing_database_is_named(monkeypatch: pytest.MonkeyPatch, database_url: str) -> None:
+    """On this lane's server: a database name that does not exist (PostgreSQL), a file in a
+    folder that does not exist (SQLite)."""
+    from sqlalchemy.engine import make_url
+
+    if PG_URL:
+        url = make_url(database_url).set(database="joinedup_no_such_database").render_as_string(hide_password=False)
+    else:
+        url = "sqlite:////joinedup_no_such_database/joinedup.db"
+    monkeypatch.setenv("JOINEDUP_DATABASE_URL", url)
+    result = runner.invoke(app, ["migrate"])
+    lines = _one_line(result.output)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "JOINEDUP_DATABASE_URL" in lines[0] and "joinedup_no_such_database" in lines[0]
+
+
+@pytest.mark.slow
+def test_an_unreachable_database_is_one_line_from_the_installed_command(tmp_path) -> None:
+    """The real command, as a newcomer runs it: one line on stderr, exit status 2."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    joinedup = Path(sys.executable).parent / "joinedup"
+    env = {**os.environ, "JOINEDUP_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/joinedup"}
+    for args in (["migrate"], ["serve", "--port", "8999"]):
+        command = [str(joinedup), *args]
+        done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert _one_line(done.stdout + done.stderr) == _one_line(done.stderr)
+        assert len(_one_line(done.stderr)) == 1 and "JOINEDUP_DATABASE_URL" in done.stderr, done.stderr

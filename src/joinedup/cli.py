@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
 
 from joinedup.config import Settings, get_settings
 from joinedup.core.auth.secrets import hash_password, password_problem
 from joinedup.core.permissions import Role
 from joinedup.db import migrate as migrations
-from joinedup.db.session import make_engine, make_session_factory, scoped_session
+from joinedup.db.session import connection_problem, make_engine, make_session_factory, scoped_session
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import cli as capacity_cli
 from joinedup.domains.homecare import cli as roster_cli
@@ -22,7 +24,38 @@ from joinedup.domains.neighbourhoods import cli as neighbourhoods_cli
 from joinedup.domains.visibility import cli as visibility_cli
 from joinedup.web.render import STATIC_DIR
 
-app = typer.Typer(help="joinedup: one live, trusted picture for an Integrated Care System.", no_args_is_help=True)
+
+def database_problem() -> str | None:
+    """What is wrong with JOINEDUP_DATABASE_URL, on one line, or None if it can be used."""
+    try:
+        url = get_settings().database_url
+    except ValueError:
+        return None  # a settings problem, reported as such by the command
+    try:
+        return migrations.schema_problem(url)
+    except FileNotFoundError:  # no alembic.ini here: at least say whether the database answers
+        return connection_problem(url)
+
+
+class Commands(TyperGroup):
+    """Every command, its subcommands included: a database that cannot be used (wrong URL,
+    server down, no schema) is one line naming JOINEDUP_DATABASE_URL and exit status 2, never a
+    traceback. Any other error is raised as it is."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's own (vendored) click Context
+        try:
+            return super().invoke(ctx)
+        except (SQLAlchemyError, ImportError):
+            problem = database_problem()
+            if problem is None:
+                raise
+            typer.echo(problem, err=True)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(
+    cls=Commands, help="joinedup: one live, trusted picture for an Integrated Care System.", no_args_is_help=True
+)
 app.add_typer(roster_cli.app, name="roster")
 app.add_typer(visibility_cli.app, name="visibility")
 app.add_typer(neighbourhoods_cli.app, name="neighbourhoods")
@@ -142,7 +175,10 @@ def serve(
     """Serve the web pages, the JSON API (/api/v1) and the FHIR facade (/fhir/R4)."""
     import uvicorn
 
-    _settings()
+    settings = _settings()
+    if problem := migrations.schema_problem(settings.database_url):
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     if not (STATIC_DIR / "vendor" / "nhsuk").exists():
         console.print("[yellow]NHS.UK frontend assets are missing:[/yellow] run `scripts/build-frontend.sh`.")
     uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=True)

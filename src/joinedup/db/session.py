@@ -7,8 +7,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from joinedup.db.tenancy import Scope, install_tenancy
 
@@ -38,7 +41,70 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True, json_serializer=json_dumps, json_deserializer=orjson.loads)
+    # An unreachable server is an error after CONNECT_TIMEOUT seconds, not after the operating
+    # system's two minutes (unless the URL sets its own connect_timeout).
+    connect_args = {} if "connect_timeout" in make_url(database_url).query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        json_serializer=json_dumps,
+        json_deserializer=orjson.loads,
+    )
+
+
+CONNECT_TIMEOUT = 10
+DATABASE_SETTING = "JOINEDUP_DATABASE_URL"
+SUPPORTED = ("sqlite", "postgresql")
+EXAMPLES = "e.g. sqlite:///joinedup.db or postgresql+psycopg://user@host:5432/joinedup"
+
+
+def shown_url(database_url: str) -> str:
+    """The URL as it may be printed: without its password."""
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable)"
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The driver's own words, on one line: psycopg says 'connection to server at ... failed:
+    FATAL:  database "x" does not exist' over several lines."""
+    lines = [line.strip() for line in str(exc.orig).splitlines() if line.strip()]
+    first = lines[0] if lines else type(exc.orig).__name__
+    reason = first.rsplit("failed:", 1)[-1].strip()
+    return reason.removeprefix("FATAL:").strip() or first
+
+
+def connection_problem(database_url: str, *, timeout: float = 5.0) -> str | None:
+    """None when the database answers; otherwise one line naming the setting and what is wrong.
+    Never prints the password."""
+    setting = f"{DATABASE_SETTING}={shown_url(database_url)}"
+    try:
+        url = make_url(database_url)
+    except ArgumentError:
+        return f"{DATABASE_SETTING} is not a database URL ({EXAMPLES})"
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED:
+        return f"{setting}: the database {backend!r} is not supported ({EXAMPLES})"
+    args: dict[str, Any] = {"connect_timeout": max(1, int(timeout))} if backend == "postgresql" else {}
+    try:
+        engine = create_engine(url, poolclass=NullPool, connect_args=args)
+    except NoSuchModuleError:
+        return f"{setting}: the driver {url.drivername!r} is not supported ({EXAMPLES})"
+    except ImportError as exc:
+        return f"{setting}: the driver for {url.drivername} is not installed ({exc.name}); pip install -e '.[postgres]'"
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        if backend == "sqlite":
+            return f"{setting}: cannot open the SQLite file {url.database!r} ({_reason(exc)}; does its folder exist?)"
+        where = f"{url.host or 'localhost'}:{url.port or 5432}"
+        return f"{setting}: cannot connect to PostgreSQL at {where}: {_reason(exc)}"
+    finally:
+        engine.dispose()
+    return None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
