@@ -182,3 +182,44 @@ def test_an_unreachable_database_is_one_line_from_the_installed_command(tmp_path
         assert done.returncode == 2, done.stderr
         assert _one_line(done.stdout + done.stderr) == _one_line(done.stderr)
         assert len(_one_line(done.stderr)) == 1 and "JOINEDUP_DATABASE_URL" in done.stderr, done.stderr
+
+
+# `joinedup visibility import-history` from a clean clone: the trust history the demo needs
+# ships in the package, so it works where no shared/data folder exists.
+def _without_shared_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine with a clean clone only: no shared/data folder anywhere."""
+    from pathlib import Path
+
+    real_exists, real_is_dir = Path.exists, Path.is_dir
+    monkeypatch.setattr(Path, "exists", lambda p, **kw: "shared" not in p.parts and real_exists(p, **kw))
+    monkeypatch.setattr(Path, "is_dir", lambda p, **kw: "shared" not in p.parts and real_is_dir(p, **kw))
+    monkeypatch.delenv("JOINEDUP_ENGLAND_DATA", raising=False)
+
+
+def test_import_history_works_from_a_clean_clone(cli_env, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    _without_shared_data(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["visibility", "import-history", "--trust", "R0A"])
+    assert result.exit_code == 0, result.output
+    assert "Manchester University NHS Foundation Trust (R0A): 1065 days" in result.output
+
+
+def test_import_history_of_a_trust_not_shipped_says_how_to_get_its_files(
+    cli_env, monkeypatch: pytest.MonkeyPatch, tmp_path
+) -> None:
+    _without_shared_data(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["visibility", "import-history", "--trust", "RAJ"])
+    lines = _one_line(result.output)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "R0A" in lines[0] and "--data-dir" in lines[0] and "JOINEDUP_ENGLAND_DATA" in lines[0]
+    typo = runner.invoke(app, ["visibility", "import-history", "--trust", "ROA"])
+    assert typo.exit_code == 2 and "did you mean R0A" in typo.output
+
+
+def test_import_history_reads_the_folder_it_is_given(cli_env, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    """JOINEDUP_ENGLAND_DATA (or --data-dir) names a folder with the national files: a missing
+    file is named, not replaced by the shipped slice."""
+    monkeypatch.setenv("JOINEDUP_ENGLAND_DATA", str(tmp_path))
+    result = runner.invoke(app, ["visibility", "import-history", "--trust", "R0A"])
+    assert result.exit_code == 2 and "england_nhs_trusts22_points.csv is missing" in result.output

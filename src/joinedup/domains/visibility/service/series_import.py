@@ -1,8 +1,9 @@
 """Import NHS England's published discharge series for one trust: daily patients no longer
 meeting the criteria to reside and discharges, and monthly delays by official reason.
 
-Reads the files as published in `shared/data/england/` (or a slice with the same names and
-columns, as the demo ships). Importing a trust again replaces its rows: idempotent.
+Reads the national files (NHS England's discharge statistics as CSV, names and columns below) or
+the slice of them that ships in the package for the demo trust (`SHIPPED_DIR`: Manchester
+University NHS FT, R0A). Importing a trust again replaces its rows: idempotent.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import delete, insert
@@ -25,6 +27,8 @@ CRITERIA_FILE = "england_trust_criteria_to_reside.csv"
 DISCHARGED_FILE = "england_trust_discharged_patients.csv"
 DELAYS_FILE = "england_trust_delay_reasons_monthly.csv"
 FILES = (TRUSTS_FILE, CRITERIA_FILE, DISCHARGED_FILE, DELAYS_FILE)
+# The demo trust's rows of the four files, shipped in the package (OGL; demo/data/ATTRIBUTION.md).
+SHIPPED_DIR = Path(str(files("joinedup") / "demo" / "data" / "england_r0a"))
 
 # The stage of the journey a delay reason belongs to, and who answers for it.
 STAGES = {
@@ -95,6 +99,11 @@ def _number(value: str) -> float | None:
 def trusts(data_dir: Path) -> dict[str, str]:
     """ODS code -> name of every trust in the published lookup."""
     return {r["nhs_trust22_code"].strip().upper(): r["nhs_trust22_name"].strip() for r in _rows(data_dir / TRUSTS_FILE)}
+
+
+def shipped_trusts() -> dict[str, str]:
+    """The trusts whose history ships in the package."""
+    return trusts(SHIPPED_DIR)
 
 
 def check_trust(data_dir: Path, trust_code: str) -> tuple[str, str]:
