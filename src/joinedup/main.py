@@ -21,6 +21,7 @@ from joinedup.core.changes import relay_after_commit
 from joinedup.core.context import RequestContext, set_request_context
 from joinedup.core.deps import route_rule
 from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
+from joinedup.core.event_access import use_topic_rules
 from joinedup.core.events import EventBus
 from joinedup.core.json_body import document_json_bodies
 from joinedup.core.outbox import RELAY_JOB
@@ -30,19 +31,25 @@ from joinedup.domains.audit import api as audit_api
 from joinedup.domains.audit import views as audit_views
 from joinedup.domains.capacity import api as capacity_api
 from joinedup.domains.capacity import fhir as capacity_fhir
+from joinedup.domains.capacity import permissions as capacity_permissions
 from joinedup.domains.capacity import views as capacity_views
 from joinedup.domains.discharge import api as discharge_api
+from joinedup.domains.discharge import permissions as discharge_permissions
 from joinedup.domains.discharge import tasks as discharge_tasks
 from joinedup.domains.discharge import views as discharge_views
 from joinedup.domains.homecare import api as homecare_api
+from joinedup.domains.homecare import permissions as homecare_permissions
 from joinedup.domains.homecare.tasks import JobRunner
 from joinedup.domains.neighbourhoods import api as neighbourhoods_api
+from joinedup.domains.neighbourhoods import permissions as neighbourhoods_permissions
 from joinedup.domains.neighbourhoods import views as neighbourhoods_views
 from joinedup.domains.neighbourhoods.service import StudyStore
 from joinedup.domains.organisations import api as organisations_api
+from joinedup.domains.organisations import permissions as organisations_permissions
 from joinedup.domains.organisations import service as organisations_service
 from joinedup.domains.organisations import views as organisations_views
 from joinedup.domains.visibility import api as visibility_api
+from joinedup.domains.visibility import permissions as visibility_permissions
 from joinedup.domains.visibility import views as visibility_views
 from joinedup.logs import configure_logging, get_logger
 from joinedup.web import views as web_views
@@ -95,9 +102,20 @@ def unruled_routes(app: FastAPI) -> list[str]:
 
 def wire() -> None:
     """Connect core to the domains it serves but must not import: authentication asks the
-    organisations domain which organisations a principal may see. Idempotent; run by
-    `create_app`, and by anything else that authenticates (tests, commands)."""
+    organisations domain which organisations a principal may see, and the live stream asks each
+    domain who may hear of its changes. Idempotent; run by `create_app`, and by anything else
+    that authenticates (tests, commands)."""
     use_visible_sets(organisations_service.visible_organisation_ids)
+    use_topic_rules(
+        [
+            *organisations_permissions.EVENT_RULES,
+            *capacity_permissions.EVENT_RULES,
+            *discharge_permissions.EVENT_RULES,
+            *homecare_permissions.EVENT_RULES,
+            *visibility_permissions.EVENT_RULES,
+            *neighbourhoods_permissions.EVENT_RULES,
+        ]
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

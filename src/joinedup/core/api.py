@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Request
@@ -13,6 +13,7 @@ from sqlalchemy import select, text
 from sse_starlette.sse import EventSourceResponse
 
 from joinedup import __version__
+from joinedup.core import event_access
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import StateDep, public, require
@@ -94,13 +95,15 @@ def token(
 Topic = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=r"^[a-z_]+(\.[a-z_]+)*$")]
 
 
-def event_filter(actor: Principal, topics: frozenset[str]) -> Any:
-    def accepts(event: Event) -> bool:
-        if topics and not any(event.topic == t or event.topic.startswith(t + ".") for t in topics):
-            return False
-        return event.organisation_id is not None and event.organisation_id in actor.visible_organisation_ids
+def event_view(actor: Principal, topics: frozenset[str]) -> Callable[[Event], Event | None]:
+    """Each event as this listener may hear it (core.event_access), on the topics it asked for."""
 
-    return accepts
+    def view(event: Event) -> Event | None:
+        if topics and not any(event.topic == t or event.topic.startswith(t + ".") for t in topics):
+            return None
+        return event_access.as_heard_by(actor, event)
+
+    return view
 
 
 # One server-sent event; `data` is JSON: {id, topic, organisation_id, system_id, record_id, payload, created_at}.
@@ -111,7 +114,7 @@ SSE_EVENT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
+def _replay(state: AppState, view: Callable[[Event], Event | None], after_id: int) -> list[Event]:
     """Events a reconnecting page missed (Last-Event-ID), from the outbox table."""
     with state.session_factory() as session:
         session.info["scope"] = Scope.system("event replay")
@@ -122,7 +125,7 @@ def _replay(state: AppState, accepts: Any, after_id: int) -> list[Event]:
             .limit(500)
         ).all()
         events = [r.to_event() for r in rows]
-    return [e for e in events if accepts(e)]
+    return [heard for heard in map(view, events) if heard is not None]
 
 
 @router.get(
@@ -143,14 +146,18 @@ async def events(
     max_seconds: Annotated[float | None, Query(ge=0, le=3600, description="Close the stream after this long")] = None,
     last_event_id: Annotated[int | None, Header(alias="Last-Event-ID", ge=0, le=2**63 - 1)] = None,
 ) -> EventSourceResponse:
-    """Server-sent events for changes to organisations the caller may see. Payloads carry ids only.
+    """Server-sent events for changes the caller could read through the API. Payloads carry ids only.
 
-    A client that reconnects with Last-Event-ID first gets the events it missed.
+    An event reaches a listener only if its role and organisation could read the event's subject
+    through the API; one who reads only the figures it changes (the system picture) hears a
+    notice with no record id or payload. A client that reconnects with Last-Event-ID first gets
+    the events it missed.
     """
-    topics = frozenset(topic)
-    accepts = event_filter(actor, topics)
-    sub = state.bus.subscribe(accepts)
-    missed = await asyncio.to_thread(_replay, state, accepts, last_event_id) if last_event_id is not None else []
+    if not event_access.rules_registered():
+        raise RuntimeError("no event rules registered: call joinedup.main.wire() at start-up")
+    view = event_view(actor, frozenset(topic))
+    sub = state.bus.subscribe(lambda event: view(event) is not None)
+    missed = await asyncio.to_thread(_replay, state, view, last_event_id) if last_event_id is not None else []
     deadline = None if max_seconds is None else asyncio.get_running_loop().time() + max_seconds
 
     def message(event: Event) -> dict[str, str]:
@@ -171,8 +178,9 @@ async def events(
                     event = await asyncio.wait_for(sub.queue.get(), timeout=min(remaining, 15.0))
                 except TimeoutError:
                     continue
-                if event.id > seen:
-                    yield message(event)
+                heard = view(event)
+                if heard is not None and event.id > seen:
+                    yield message(heard)
         finally:
             state.bus.unsubscribe(sub)
 

@@ -41,7 +41,7 @@ def _changed(session: Session, actor: Principal, view: SavedView, *, action: str
         organisation_id=view.organisation_id,
         system_id=actor.system_id,
         detail={"shared": view.shared},
-        payload={"shared": view.shared},
+        payload={"shared": view.shared, "role": view.role, "user_id": view.user_id},
     )
 
 
