@@ -59,16 +59,21 @@ def record(
     record_organisation_id: str | None = None,
     personal_data: bool = False,
     detail: dict[str, Any] | None = None,
+    owner: tuple[str, str] | None = None,
 ) -> AuditEvent:
-    """Add an audit row to the caller's transaction. `detail` must hold no personal data."""
+    """Add an audit row to the caller's transaction. `detail` must hold no personal data.
+
+    `owner` (organisation id, care system id): whose administrators see a row that has no actor
+    (a failed sign-in on one of the organisation's accounts); a row with an actor is its
+    organisation's."""
     ctx = request_context()
     row = AuditEvent(
         occurred_at=utcnow(),
         actor_type=actor.kind if actor else "system",
         actor_id=actor.actor_id if actor else None,
         actor_role=actor.role.value if actor else None,
-        organisation_id=actor.organisation_id if actor else None,
-        system_id=actor.system_id if actor else None,
+        organisation_id=actor.organisation_id if actor else (owner[0] if owner else None),
+        system_id=actor.system_id if actor else (owner[1] if owner else None),
         action=action,
         record_type=record_type,
         record_id=record_id,

@@ -133,8 +133,10 @@ def record_access(
     organisation_id: str | None,
     personal_data: bool = True,
     detail: dict[str, Any] | None = None,
+    owner: tuple[str, str] | None = None,
 ) -> None:
-    """An audited read: an audit row only, no event (nothing changed)."""
+    """An audited read: an audit row only, no event (nothing changed). `owner`: see
+    `record_security_event`."""
     audit.record(
         session,
         actor=actor,
@@ -144,6 +146,7 @@ def record_access(
         record_organisation_id=organisation_id,
         personal_data=personal_data,
         detail=detail,
+        owner=owner,
     )
 
 
@@ -156,9 +159,13 @@ def record_security_event(
     record_id: str | None,
     organisation_id: str | None,
     detail: dict[str, Any] | None = None,
+    owner: tuple[str, str] | None = None,
 ) -> None:
     """Sign-in and credential events: an audit row only, for the organisation's administrators
-    (the same row as an audited read, about no one's personal record)."""
+    (the same row as an audited read, about no one's personal record).
+
+    With no actor (a failed sign-in), `owner` (organisation id, care system id) names whose
+    administrators see the row; without one the row is the system's alone."""
     record_access(
         session,
         actor=actor,
@@ -168,6 +175,7 @@ def record_security_event(
         organisation_id=organisation_id,
         personal_data=False,
         detail=detail,
+        owner=owner,
     )
 
 

@@ -43,5 +43,11 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def keyed_hash(key: str, value: str) -> str:
+    """HMAC-SHA256 of `value` under `key`: the same value gives the same result, which cannot be
+    reversed or guessed at without the key."""
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
 def constant_time_equal(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())

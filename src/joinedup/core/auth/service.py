@@ -4,6 +4,8 @@ find a credential before it can know whose organisations the caller may see."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
+from typing import NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,7 +14,7 @@ from joinedup.config import Settings
 from joinedup.core.auth import throttle
 from joinedup.core.auth.models import AccessLevel, ApiKey, Membership, OAuthClient, User, WebSession
 from joinedup.core.auth.principal import Principal
-from joinedup.core.auth.secrets import new_token, sha256_hex, verify_password
+from joinedup.core.auth.secrets import keyed_hash, new_token, sha256_hex, verify_password
 from joinedup.core.auth.tokens import decode_access_token, issue_access_token
 from joinedup.core.auth.visible_sets import visible_organisation_ids
 from joinedup.core.changes import record_security_event
@@ -56,17 +58,43 @@ def principal_for_membership(session: Session, user: User, membership: Membershi
 
 def sign_in(session: Session, settings: Settings, *, email: str, password: str, ip: str | None) -> User:
     """The user, or a ProblemError that is the same whether or not the account exists."""
-    if throttle.blocked(session, settings, email=email, ip=ip):
-        throttle.record_failure(session, settings, email=email, ip=ip)
-        raise ProblemError(401, "sign-in-failed", "Sign-in failed", SIGN_IN_FAILED)
     user = session.scalars(select(User).where(User.email == email.strip().lower())).one_or_none()
+    if throttle.blocked(session, settings, email=email, ip=ip):
+        _failed(session, settings, email=email, ip=ip, user=user, outcome="refused while locked")
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
-        throttle.record_failure(session, settings, email=email, ip=ip)
-        raise ProblemError(401, "sign-in-failed", "Sign-in failed", SIGN_IN_FAILED)
+        _failed(session, settings, email=email, ip=ip, user=user, outcome="wrong e-mail address or password")
     throttle.record_success(session, email=email)
     user.last_login_at = utcnow()
     return user
+
+
+def _failed(
+    session: Session, settings: Settings, *, email: str, ip: str | None, user: User | None, outcome: str
+) -> NoReturn:
+    """Count the failure and audit it (and a lockout or a throttled address it causes), then
+    refuse. The rows say the same whether or not the account exists: the account is named by a
+    keyed hash of the name as typed, never the name, the user or the password. A row about an
+    account that exists belongs to the account's organisation, so its administrators see it."""
+    counted = throttle.record_failure(session, settings, email=email, ip=ip)
+    account = keyed_hash(settings.secret_key, throttle.account_key(email))
+    # One query whether or not the account exists, so the time taken does not tell.
+    membership = session.scalars(
+        select(Membership)
+        .where(Membership.user_id == (user.id if user is not None else ""))
+        .order_by(Membership.created_at, Membership.id)
+        .limit(1)
+    ).first()
+    owner = (membership.organisation_id, membership.system_id) if membership is not None else None
+    audit = partial(record_security_event, session, actor=None, record_type="sign_in", organisation_id=None)
+    audit(action="auth.sign_in_failed", record_id=account, detail={"outcome": outcome}, owner=owner)
+    if counted.account_locked:
+        minutes = settings.login_lockout_minutes
+        audit(action="auth.locked_out", record_id=account, detail={"minutes": minutes}, owner=owner)
+    if counted.address_blocked:
+        minutes = settings.login_window_minutes
+        audit(action="auth.address_blocked", record_id=None, detail={"minutes": minutes})
+    raise ProblemError(401, "sign-in-failed", "Sign-in failed", SIGN_IN_FAILED)
 
 
 def start_web_session(

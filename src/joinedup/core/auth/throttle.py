@@ -6,6 +6,7 @@ nothing about whether an account exists.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -43,17 +44,28 @@ def blocked(session: Session, settings: Settings, *, email: str, ip: str | None)
     return bool(address and address.window_started_at > now - window and address.failures >= settings.login_ip_limit)
 
 
-def record_failure(session: Session, settings: Settings, *, email: str, ip: str | None) -> None:
+@dataclass(frozen=True)
+class Counted:
+    """What one failure tipped over: the account's lockout began, the address reached its limit."""
+
+    account_locked: bool
+    address_blocked: bool
+
+
+def record_failure(session: Session, settings: Settings, *, email: str, ip: str | None) -> Counted:
     now = utcnow()
     window = timedelta(minutes=settings.login_window_minutes)
-    for key, limit in ((account_key(email), settings.login_max_failures), (address_key(ip), None)):
-        row = _row(session, key)
+    account = _row(session, account_key(email))
+    address = _row(session, address_key(ip))
+    for row in (account, address):
         if row.window_started_at <= now - window:
             row.failures, row.window_started_at = 0, now
         row.failures += 1
-        if limit is not None and row.failures >= limit:
-            row.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
-            row.failures, row.window_started_at = 0, now
+    locked = account.failures >= settings.login_max_failures
+    if locked:
+        account.locked_until = now + timedelta(minutes=settings.login_lockout_minutes)
+        account.failures, account.window_started_at = 0, now
+    return Counted(account_locked=locked, address_blocked=address.failures == settings.login_ip_limit)
 
 
 def record_success(session: Session, *, email: str) -> None:
