@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import stat
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
-# Secrets that ship in examples or docs; never acceptable outside development.
+# Secrets that ship in examples, docs or earlier versions: never accepted.
 KNOWN_UNSAFE_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only-secret"})
-DEV_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
+MIN_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -18,7 +23,9 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite:///joinedup.db"
-    secret_key: str = DEV_SECRET
+    # Signs tokens. Unset in development: the server makes a random one on first start and keeps
+    # it next to the SQLite database (`with_local_secret`); required everywhere else.
+    secret_key: str = ""
     # Cookies get the Secure flag when served over HTTPS; force it behind a TLS proxy.
     cookie_secure: bool | None = None
     session_hours: float = Field(default=8.0, gt=0)
@@ -51,17 +58,55 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:
-        if self.environment != "development" and (self.secret_key in KNOWN_UNSAFE_SECRETS or len(self.secret_key) < 32):
+        if self.environment == "development" and not self.secret_key:
+            return self  # the server makes its own (with_local_secret)
+        if self.secret_key in KNOWN_UNSAFE_SECRETS or len(self.secret_key) < MIN_SECRET_LENGTH:
+            where = "outside development " if self.environment != "development" else ""
             raise ValueError(
-                "JOINEDUP_SECRET_KEY must be a random value of at least 32 characters "
-                f"outside development (environment={self.environment!r}); "
+                f"JOINEDUP_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters "
+                f"{where}(environment={self.environment!r}); "
                 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+                + ("; or leave it unset in development and the server makes one" if not where else "")
             )
         return self
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+def local_secret_file(settings: Settings) -> Path:
+    """Where a development server keeps the secret it made: next to its SQLite database
+    (`joinedup.db` -> `joinedup.db.secret`), else in the working directory."""
+    url = make_url(settings.database_url)
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        return path.with_name(path.name + ".secret")
+    return Path(".joinedup.secret")
+
+
+def with_local_secret(settings: Settings) -> Settings:
+    """The settings a server runs with: in development with no JOINEDUP_SECRET_KEY, a random
+    secret made on first start and kept in a file only its owner may read (mode 600)."""
+    if settings.secret_key:
+        return settings
+    path = local_secret_file(settings)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(0o600)  # kept by an older version, or copied: readable by no one else
+    else:
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48) + "\n")
+    secret = path.read_text().strip()
+    if secret in KNOWN_UNSAFE_SECRETS or len(secret) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{path}: the kept secret is shorter than {MIN_SECRET_LENGTH} characters; "
+            "delete the file and the server makes a new one"
+        )
+    return settings.model_copy(update={"secret_key": secret})
 
 
 @lru_cache

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import compile_path
 
 from joinedup import __version__
-from joinedup.config import Settings, get_settings
+from joinedup.config import Settings, get_settings, with_local_secret
 from joinedup.core import api as core_api
 from joinedup.core import periodic
 from joinedup.core.auth.visible_sets import use_visible_sets
@@ -119,7 +119,7 @@ def wire() -> None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_local_secret(settings or get_settings())
     wire()
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url)
