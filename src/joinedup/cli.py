@@ -181,7 +181,8 @@ def serve(
         raise typer.Exit(2)
     if not (STATIC_DIR / "vendor" / "nhsuk").exists():
         console.print("[yellow]NHS.UK frontend assets are missing:[/yellow] run `scripts/build-frontend.sh`.")
-    uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=True)
+    # The app itself believes X-Forwarded-* only from JOINEDUP_TRUSTED_PROXIES; uvicorn believes no one.
+    uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
 
 
 @app.command()

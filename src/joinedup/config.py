@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -9,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     # Signs tokens. Unset in development: the server makes a random one on first start and keeps
     # it next to the SQLite database (`with_local_secret`); required everywhere else.
     secret_key: str = ""
+    # Reverse proxies believed about the client's address and scheme (X-Forwarded-For and
+    # X-Forwarded-Proto): addresses or networks, comma-separated. None unless configured.
+    trusted_proxies: str = ""
     # Cookies get the Secure flag when served over HTTPS; force it behind a TLS proxy.
     cookie_secure: bool | None = None
     session_hours: float = Field(default=8.0, gt=0)
@@ -55,6 +59,24 @@ class Settings(BaseSettings):
             "homecare": self.capacity_stale_hours_homecare,
             "reablement": self.capacity_stale_hours_reablement,
         }
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        entries = [entry.strip() for entry in value.split(",")] if value.strip() else []
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry) if "/" in entry else ipaddress.ip_address(entry)
+            except ValueError:
+                raise ValueError(
+                    f"JOINEDUP_TRUSTED_PROXIES: {entry!r} is not an IP address or network "
+                    "(e.g. 10.0.0.5 or 10.0.0.0/24, comma-separated)"
+                ) from None
+        return ",".join(entries)
+
+    @property
+    def trusted_proxy_list(self) -> tuple[str, ...]:
+        return tuple(entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip())
 
     @model_validator(mode="after")
     def _refuse_unsafe_secret(self) -> Settings:

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import compile_path
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from joinedup import __version__
 from joinedup.config import Settings, get_settings, with_local_secret
@@ -160,7 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = request.headers.get("x-request-id", "")[:40] or uuid.uuid4().hex
-        client_ip = request.client.host if request.client else None
+        # The peer, or what a trusted proxy said it was (ProxyHeadersMiddleware), to the column's width.
+        client_ip = request.client.host[:45] if request.client else None
         set_request_context(
             RequestContext(request_id=request_id, client_ip=client_ip, channel=_channel(request.url.path))
         )
@@ -180,6 +182,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if request.url.path.startswith(f"{API_PREFIX}/docs"):
             del response.headers["Content-Security-Policy"]  # Swagger UI loads its own assets
         return response
+
+    if settings.trusted_proxy_list:
+        # Outermost: only a configured proxy is believed about the client's address and scheme.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxy_list))
 
     install_problem_handlers(
         app, html_handler=web_views.html_error, allowed_methods=lambda path: allowed_methods(app, path)
