@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from joinedup.core.permissions import Role
 from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.permissions import ROLE_PLACES, role_belongs_at
 from joinedup.domains.organisations.schemas import PROVIDER_TYPES, OrganisationType
 
 
@@ -22,6 +23,10 @@ def visible_organisation_ids(session: Session, *, role: Role, organisation_id: s
     if organisation is None or role is Role.CARER:
         return frozenset()
     own = {organisation.id}
+    if role in ROLE_PLACES and not role_belongs_at(role, organisation.type):
+        # A role held in the wrong kind of organisation (granted before the rule) reaches only
+        # that organisation: its reach follows the organisation, never the role's name.
+        return frozenset(own)
     query = None
     if role is Role.DISCHARGE_COORDINATOR:
         query = select(Organisation.id).where(

@@ -11,16 +11,19 @@ from joinedup.core.auth.models import Membership, User
 from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import hash_password
 from joinedup.core.changes import record_access, record_change
-from joinedup.core.errors import ProblemError, conflict, not_found
+from joinedup.core.errors import FieldError, ProblemError, conflict, not_found
 from joinedup.core.pagination import paginate
-from joinedup.core.permissions import Role
+from joinedup.core.permissions import ROLE_LABELS, ROLE_PERMISSIONS, Role
+from joinedup.db.tenancy import Scope
 from joinedup.domains.organisations import schemas
-from joinedup.domains.organisations.service.organisations import (
-    flush_or_conflict,
-    forbid_unless_visible,
-    get_organisation,
-    schemas_field_error,
-)
+from joinedup.domains.organisations.models import Organisation
+from joinedup.domains.organisations.permissions import ROLE_PLACE_WORDS, ROLE_PLACES, role_belongs_at
+from joinedup.domains.organisations.service.organisations import flush_or_conflict, get_organisation
+
+
+def get_organisation_or_none(session: Session, organisation_id: str) -> Organisation | None:
+    """The organisation, if the session may see it."""
+    return session.get(Organisation, organisation_id)
 
 
 def _visible_users_stmt(actor: Principal) -> Select[User]:
@@ -66,17 +69,59 @@ def user_out(user: User, *, actor: Principal) -> schemas.UserOut:
     return out
 
 
+def grant_problem(
+    session: Session, *, actor: Principal, organisation_id: str, role: Role, field: str
+) -> ProblemError | None:
+    """Why `actor` may not grant `role` in `organisation_id` (None if it may). `field` names the
+    membership in the request; the problem names its organisation_id or role.
+
+    Within the grantor's authority: an organisation it may see, in its own care system; a role
+    with no more rights than its own; and only in the kind of organisation the role belongs to
+    (a system administrator only at the care system's ICB), since a role's reach follows it."""
+    org = get_organisation_or_none(session, organisation_id)
+    if org is None or organisation_id not in actor.visible_organisation_ids or org.system_id != actor.system_id:
+        return _forbidden(f"{field}.organisation_id", "You may not give roles in this organisation.")
+    if role not in ROLE_PLACES:
+        return _invalid(f"{field}.role", f"{ROLE_LABELS[role]} is not a role for staff.")
+    if not role_belongs_at(role, org.type):
+        return _invalid(
+            f"{field}.role",
+            f"A {ROLE_LABELS[role].lower()} works for {ROLE_PLACE_WORDS[role]}; {org.name} is not one.",
+        )
+    if not ROLE_PERMISSIONS[role] <= ROLE_PERMISSIONS[actor.role]:
+        return _forbidden(f"{field}.role", "You may not give a role with more rights than your own.")
+    return None
+
+
+def _forbidden(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        403, "forbidden", "Forbidden", message, errors=[FieldError(field=field, message=message, code="forbidden")]
+    )
+
+
+def _invalid(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        422,
+        "validation",
+        "Invalid request",
+        message,
+        errors=[FieldError(field=field, message=message, code="not_allowed_here")],
+    )
+
+
+def _check_grants(session: Session, actor: Principal, memberships: list[schemas.MembershipIn]) -> None:
+    seen: set[tuple[str, Role]] = set()
+    for i, m in enumerate(memberships):
+        field = f"body.memberships.{i}"
+        if (m.organisation_id, m.role) in seen:
+            raise _invalid(field, "This organisation and role are listed already.")
+        seen.add((m.organisation_id, m.role))
+        if problem := grant_problem(session, actor=actor, organisation_id=m.organisation_id, role=m.role, field=field):
+            raise problem
+
+
 def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> User:
-    for i, m in enumerate(data.memberships):
-        forbid_unless_visible(actor, m.organisation_id, f"body.memberships.{i}.organisation_id")
-        if m.role is Role.PROVIDER_SYSTEM or m.role is Role.CARER:
-            raise ProblemError(
-                422,
-                "validation",
-                "Invalid request",
-                f"Role {m.role.value} is not for staff.",
-                errors=[schemas_field_error(f"body.memberships.{i}.role", "not a staff role")],
-            )
+    _check_grants(session, actor, data.memberships)
     email = data.email.lower()
     if session.scalar(select(func.count()).select_from(User).where(func.lower(User.email) == email)):
         raise conflict("A user with this e-mail address already exists.", field="body.email")
@@ -107,6 +152,14 @@ def update_user(session: Session, *, actor: Principal, user_id: str, data: schem
     user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
     if user is None:
         raise not_found("user", user_id)
+    # Every role the person holds must be within the actor's authority: an administrator of one
+    # care system does not deactivate someone who also works in another.
+    all_roles = _all_memberships(session, user.id)
+    for m in all_roles:
+        if m.organisation_id not in actor.visible_organisation_ids or not (
+            ROLE_PERMISSIONS[m.role] <= ROLE_PERMISSIONS[actor.role]
+        ):
+            raise _forbidden("path.user_id", "This person also holds a role beyond your authority.")
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     for name, value in changes.items():
         setattr(user, name, value)
@@ -118,9 +171,20 @@ def update_user(session: Session, *, actor: Principal, user_id: str, data: schem
         topic="user.updated",
         record_type="user",
         record_id=user.id,
-        organisation_id=actor.organisation_id,
+        organisation_id=min(all_roles, key=lambda m: (m.created_at, m.id)).organisation_id,
         system_id=actor.system_id,
         personal_data=True,
         detail={"fields": sorted(changes)},
     )
     return user
+
+
+def _all_memberships(session: Session, user_id: str) -> list[Membership]:
+    """All the person's roles, in every organisation (read in a system scope: to find any the
+    caller may not see)."""
+    saved = session.info["scope"]
+    session.info["scope"] = Scope.system("user authority check")
+    try:
+        return list(session.scalars(select(Membership).where(Membership.user_id == user_id)))
+    finally:
+        session.info["scope"] = saved
