@@ -2,12 +2,14 @@
 with a care home's manager (Priya), from the ward list to discharge, on the Trafford demo.
 
 list the patient -> shared assessment -> ranked matches -> refer to three -> one offers, one
-declines -> accept -> discharged; then the bed days lost and the sitrep counts.
+declines -> accept -> discharged (asked first); then the bed days lost and the sitrep counts.
+A refused form moves focus to its error summary, and axe-core finds nothing serious on it.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import expect
@@ -24,6 +26,7 @@ from joinedup.domains.discharge.schemas import uk_today
 from joinedup.domains.organisations.models import Organisation
 from joinedup.domains.organisations.schemas import OrganisationType
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 RULES = {
     "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
     "from_time": "00:00",
@@ -81,6 +84,7 @@ def _prepare(session_factory: Any, priya_org_name: str) -> tuple[str, str, str]:
             latitude=own.latitude,
             longitude=own.longitude,
             synthetic=True,
+            identity_status="verified",
         )
         session.add(annexe)
         session.flush()
@@ -108,6 +112,21 @@ def _sign_in(context: Any, base: str, email: str) -> Any:
     return page
 
 
+def _fill_date(page: Any, legend: str, value: date) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(value.day))
+    group.get_by_label("Month").fill(str(value.month))
+    group.get_by_label("Year").fill(str(value.year))
+
+
+def _axe(page: Any) -> list[tuple[str, str, int]]:
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        (v["id"], v["impact"], len(v["nodes"])) for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
 def test_a_patient_is_placed_end_to_end_by_two_people(browser: Any, demo_server: Any, session_factory: Any) -> None:
     base, logins = demo_server
     dana = next(x for x in logins if x.role is Role.DISCHARGE_COORDINATOR)
@@ -124,9 +143,9 @@ def test_a_patient_is_placed_end_to_end_by_two_people(browser: Any, demo_server:
     hub.get_by_label("NHS number").fill("943 476 5919")
     hub.get_by_label("Name").fill("Edna Testpatient")
     hub.get_by_label("Ward", exact=True).fill("Ward 4")
-    hub.get_by_label("Admission date").fill((ready - timedelta(days=6)).isoformat())
-    hub.get_by_label("Discharge ready date (optional)").fill(ready.isoformat())
-    hub.get_by_label("Home postcode").fill("M41 5BU")
+    _fill_date(hub, "Admission date", ready - timedelta(days=6))
+    _fill_date(hub, "Discharge ready date (optional)", ready)
+    hub.get_by_label("Home postcode (optional)").fill("m415bu")
     hub.get_by_label("Proposed discharge pathway").select_option("P3_new_placement")
     hub.get_by_test_id("save-patient").click()
     expect(hub.get_by_test_id("done")).to_contain_text("Patient added")
@@ -182,8 +201,13 @@ def test_a_patient_is_placed_end_to_end_by_two_people(browser: Any, demo_server:
     expect(board).to_contain_text("Withdrawn")
     expect(board).to_contain_text("accepts the assessment without re-assessing")
 
-    # Discharged: bed days lost and the sitrep counts come from the same records.
+    # Discharged, once asked (naming the patient and the time): bed days lost and the sitrep
+    # counts come from the same records.
     hub.get_by_test_id("discharge").click()
+    expect(hub.locator("h1")).to_contain_text("Edna Testpatient")
+    expect(hub.get_by_test_id("discharge-time")).to_contain_text("Today")
+    hub.get_by_test_id("confirm-discharge").click()
+    expect(hub.get_by_test_id("done")).to_contain_text("Discharge recorded")
     expect(hub.get_by_test_id("status")).to_contain_text(f"Discharged, to {own}")
     expect(hub.get_by_test_id("bed-days")).to_have_text("3")
     hub.goto(f"{base}/discharge/reports")
@@ -194,3 +218,37 @@ def test_a_patient_is_placed_end_to_end_by_two_people(browser: Any, demo_server:
     expect(hub.get_by_test_id("by-provider")).to_contain_text(own)
     home.goto(f"{base}/discharge/incoming")
     expect(home.get_by_test_id("incoming")).to_contain_text("Placed")
+
+
+def test_a_refused_form_focuses_its_error_summary_and_has_no_serious_accessibility_faults(
+    browser: Any, demo_server: Any
+) -> None:
+    assert AXE.exists(), "run scripts/build-frontend.sh to vendor axe-core for the tests"
+    base, logins = demo_server
+    dana = next(x for x in logins if x.role is Role.DISCHARGE_COORDINATOR)
+    # The page runs under its CSP (forms.js focuses the summary); only axe is injected around it.
+    page = _sign_in(browser.new_context(viewport={"width": 390, "height": 844}), base, dana.email)
+    page.goto(f"{base}/discharge/patients/new")
+    page.get_by_label("NHS number").fill("123 456 7890")
+    page.get_by_label("Name").fill("<script>alert(1)</script>")
+    group = page.get_by_role("group", name="Admission date")
+    group.get_by_label("Day").fill("31")
+    group.get_by_label("Month").fill("2")
+    group.get_by_label("Year").fill("2026")
+    page.get_by_test_id("save-patient").click()
+    summary = page.get_by_test_id("problem")
+    expect(summary).to_be_visible()
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Admission date must be a real date")
+    expect(page.get_by_label("Name")).to_have_value("<script>alert(1)</script>")  # kept, as text
+    # A link in the summary takes the person to the field.
+    summary.get_by_role("link", name="Admission date must be a real date").click()
+    expect(group.get_by_label("Day")).to_be_focused()
+    checker = browser.new_context(bypass_csp=True, storage_state=page.context.storage_state())
+    again = checker.new_page()
+    response = again.goto(f"{base}/discharge/patients/new")
+    assert response is not None and response.status == 200
+    again.get_by_test_id("save-patient").click()  # everything empty: an error at every required field
+    expect(again.get_by_test_id("problem")).to_be_visible()
+    assert _axe(again) == []
+    checker.close()

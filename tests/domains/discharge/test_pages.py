@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
-from tests.domains.discharge.conftest import Discharge, patient_body, today
+from tests.domains.discharge.conftest import Discharge, today
+from tests.domains.discharge.test_page_forms import _date, _patient_form
 
 
 def _csrf(client: Any, url: str) -> str:
@@ -17,9 +19,9 @@ def _csrf(client: Any, url: str) -> str:
 def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
     dan, pam = client_as("dan_discharge"), client_as("pam_provider")
     token = _csrf(dan, "/discharge/patients/new")
-    body = patient_body(3)
+    body = _patient_form(3)
     bad = dan.post("/discharge/patients/new", data={**body, "nhs_number": "1234567890", "csrf_token": token})
-    assert "check digit" in bad.text
+    assert bad.status_code == 422 and "Check the NHS number" in bad.text
     ok = dan.post("/discharge/patients/new", data={**body, "csrf_token": token})
     assert ok.status_code == 200 and "Patient added" in ok.text
     pid = str(ok.url).rsplit("/", 1)[-1].split("?")[0]
@@ -35,7 +37,7 @@ def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
         "skin_integrity": "intact",
         "carers_needed": "1",
         "care_type": "nursing",
-        "start_date": today().isoformat(),
+        **_date("start_date", today()),
         "funding": "council",
         "areas": "M41",
         "max_distance_km": "20",
@@ -56,12 +58,12 @@ def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
     assert "Test Patient 3" in opened.text and "Walking aid" in opened.text
     offered = pam.post(
         f"/discharge/incoming/{rid.group(1)}/offer",
-        data={"csrf_token": ptoken, "start_date": "2000-01-01", "accepted_without_reassessment": "yes"},
+        data={"csrf_token": ptoken, **_date("start_date", date(2000, 1, 1)), "accepted_without_reassessment": "yes"},
     )
-    assert "There is a problem" in offered.text and "past" in offered.text
+    assert "There is a problem" in offered.text and "today or in the future" in offered.text
     offered = pam.post(
         f"/discharge/incoming/{rid.group(1)}/offer",
-        data={"csrf_token": ptoken, "start_date": form["start_date"], "accepted_without_reassessment": "yes"},
+        data={"csrf_token": ptoken, **_date("start_date", today()), "accepted_without_reassessment": "yes"},
     )
     assert "Offer sent" in offered.text
     accepted = dan.post(f"/discharge/referrals/{rid.group(1)}/accept", data={"csrf_token": token})
@@ -74,17 +76,29 @@ def test_hospital_and_provider_pages(client_as: Any, dx: Discharge) -> None:
 def test_patient_becomes_ready_later_from_the_page(client_as: Any, dx: Discharge) -> None:
     dan = client_as("dan_discharge")
     token = _csrf(dan, "/discharge/patients/new")
-    body = {**patient_body(4), "discharge_ready_on": ""}
+    body = {
+        **_patient_form(4),
+        "discharge_ready_on-day": "",
+        "discharge_ready_on-month": "",
+        "discharge_ready_on-year": "",
+    }
     added = dan.post("/discharge/patients/new", data={**body, "csrf_token": token})
     assert "Patient added" in added.text and "Not ready" in added.text
     pid = str(added.url).rsplit("/", 1)[-1].split("?")[0]
     url = f"/discharge/patients/{pid}/details"
-    future = dan.post(url, data={"csrf_token": token, "ward": "Ward 9", "discharge_ready_on": "2999-01-01"})
-    assert "cannot be in the future" in future.text and "Not ready" in future.text and "Ward 9" not in future.text
-    ready = today().isoformat()
-    saved = dan.post(url, data={"csrf_token": token, "ward": "Ward 9", "discharge_ready_on": ready, "pathway": "P3b"})
+    future = dan.post(
+        url,
+        data={"csrf_token": token, "ward": "Ward 9", "pathway": "P3b", **_date("discharge_ready_on", date(2999, 1, 1))},
+    )
+    assert future.status_code == 422 and "must be today or in the past" in future.text
+    assert "Not ready" in future.text and 'value="Ward 9"' in future.text  # kept, not saved
+    assert dan.get(f"/api/v1/discharge/patients/{pid}").json()["ward"] == "Ward 7"
+    ready = today()
+    saved = dan.post(
+        url, data={"csrf_token": token, "ward": "Ward 9", "pathway": "P3b", **_date("discharge_ready_on", ready)}
+    )
     assert "Details saved" in saved.text and "Ward 9" in saved.text and "Not ready" not in saved.text
     got = dan.get(f"/api/v1/discharge/patients/{pid}").json()
-    assert got["ward"] == "Ward 9" and got["discharge_ready_on"] == ready and got["pathway"] == "P3b"
+    assert got["ward"] == "Ward 9" and got["discharge_ready_on"] == ready.isoformat() and got["pathway"] == "P3b"
     # Another trust's coordinator, or a provider, cannot change it.
     assert client_as("pam_provider").post(url, data={"csrf_token": token, "ward": "X"}).status_code in (403, 404)

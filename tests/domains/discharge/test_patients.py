@@ -157,7 +157,7 @@ def test_updates_change_what_they_name_and_say_which_fields_changed(dx: Discharg
 
 @pytest.mark.parametrize(
     ("ready", "message"),
-    [(-30, "before admission"), (1, "in the future")],
+    [(-30, "on or after the admission date"), (1, "today or in the past")],
 )
 def test_a_ready_date_outside_the_stay_is_refused_naming_the_field(dx: Discharge, ready: int, message: str) -> None:
     pid = _add(dx, 1, discharge_ready_on=None)

@@ -62,7 +62,7 @@ def _state(dx: Discharge, referral_id: str) -> str:
 def test_patient_dates_are_checked() -> None:
     with pytest.raises(ValidationError, match="discharge_ready_on"):
         PatientIn.model_validate(patient_body(discharge_ready_on=(today() + timedelta(days=1)).isoformat()))
-    with pytest.raises(ValidationError, match="before admission"):
+    with pytest.raises(ValidationError, match="on or after the admission date"):
         PatientIn.model_validate(
             patient_body(admitted_on=today().isoformat(), discharge_ready_on=(today() - timedelta(days=1)).isoformat())
         )

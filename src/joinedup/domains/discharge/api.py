@@ -135,7 +135,9 @@ def get_patient(actor: Hub, session: DbSession, patient_id: Id) -> PatientOut:
 
 @router.patch("/patients/{patient_id}", response_model=PatientOut)
 def update_patient(actor: HubWriter, session: DbSession, patient_id: Id, body: PatientUpdate) -> PatientOut:
-    return service.patient_out(session, service.update_patient(session, actor=actor, patient_id=patient_id, data=body))
+    return service.patient_out(
+        session, service.update_patient(session, actor=actor, patient_id=patient_id, data=body).patient
+    )
 
 
 @router.post("/patients/{patient_id}/assessments", response_model=AssessmentOut, status_code=status.HTTP_201_CREATED)

@@ -1,6 +1,7 @@
 """The referral state machine: which party may take which step from which state. Pure, no I/O.
 
 sent --open--> opened --offer--> offered --accept--> accepted --complete--> completed
+                                                       accepted <--reopen-- completed (a discharge undone)
   |  \\--ask--> question <--ask-- opened     |            \\--withdraw--> withdrawn (hold released)
   |            question --answer--> opened  |--expire--> expired
   any open state --decline--> declined (provider), --withdraw--> withdrawn (hospital)
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from joinedup.domains.discharge.schemas.referrals import REFERRAL_STATE_LABELS
 from joinedup.domains.discharge.schemas.referrals import ReferralState as S
 
 
@@ -23,6 +25,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     EXPIRE = "expire"
     COMPLETE = "complete"
+    REOPEN = "reopen"
 
 
 # Who takes each step: the referred provider, the referring hospital, or the system (clock).
@@ -35,6 +38,7 @@ PARTY = {
     Action.ACCEPT: "hospital",
     Action.WITHDRAW: "hospital",
     Action.COMPLETE: "hospital",
+    Action.REOPEN: "hospital",
     Action.EXPIRE: "system",
 }
 
@@ -55,6 +59,7 @@ TRANSITIONS: dict[tuple[S, Action], S] = {
     (S.OFFERED, Action.ACCEPT): S.ACCEPTED,
     (S.OFFERED, Action.EXPIRE): S.EXPIRED,
     (S.ACCEPTED, Action.COMPLETE): S.COMPLETED,
+    (S.COMPLETED, Action.REOPEN): S.ACCEPTED,
     **{(s, Action.WITHDRAW): S.WITHDRAWN for s in (S.SENT, S.OPENED, S.QUESTION, S.OFFERED, S.ACCEPTED)},
 }
 
@@ -67,7 +72,9 @@ SEEN_STATES = frozenset(S) - {S.SENT}
 
 class IllegalTransition(ValueError):
     def __init__(self, state: S, action: Action) -> None:
-        super().__init__(f"a referral that is {state.value} cannot be {_PAST[action]}")
+        super().__init__(
+            f"this referral is marked \u201c{REFERRAL_STATE_LABELS[state]}\u201d, so it cannot be {_PAST[action]}"
+        )
         self.state = state
         self.action = action
 
@@ -82,6 +89,7 @@ _PAST = {
     Action.WITHDRAW: "withdrawn",
     Action.EXPIRE: "expired",
     Action.COMPLETE: "completed",
+    Action.REOPEN: "reopened",
 }
 
 

@@ -25,7 +25,15 @@ from joinedup.domains.discharge.schemas.assessments import (
 )
 from joinedup.domains.discharge.schemas.boards import PatientBoard
 from joinedup.domains.discharge.schemas.common import Name, NhsNumber, Strict, WardName, uk_today
-from joinedup.domains.discharge.schemas.delays import DelayIn, DelayOut, DelayReasonOut, DischargeIn
+from joinedup.domains.discharge.schemas.delays import (
+    CORRECTION_LABELS,
+    DelayIn,
+    DelayOut,
+    DelayReasonOut,
+    DischargeCorrection,
+    DischargeCorrectionIn,
+    DischargeIn,
+)
 from joinedup.domains.discharge.schemas.events import EVENT_TOPICS, referral_topic
 from joinedup.domains.discharge.schemas.figures import (
     CARE_GROUPS,
@@ -57,6 +65,7 @@ from joinedup.domains.discharge.schemas.reports import BedDaysReport, BedDaysRow
 
 __all__ = [
     "CARE_GROUPS",
+    "CORRECTION_LABELS",
     "DECLINE_LABELS",
     "DELAY_RESPONSIBLE",
     "EVENT_TOPICS",
@@ -76,6 +85,8 @@ __all__ = [
     "DelayOut",
     "DelayReasonOut",
     "Demand",
+    "DischargeCorrection",
+    "DischargeCorrectionIn",
     "DischargeIn",
     "DischargeSummary",
     "Equipment",

@@ -111,13 +111,15 @@ class AssessmentIn(Strict):
     @model_validator(mode="after")
     def _hours(self, info: ValidationInfo) -> AssessmentIn:
         if self.care_type is CareType.HOMECARE and self.hours_per_week is None:
-            raise rule_error("hours_per_week", "homecare needs the hours a week")
+            raise rule_error("hours_per_week", "enter the hours a week homecare is needed")
         if self.care_type in BED_CARE_TYPES and self.hours_per_week is not None:
-            raise rule_error("hours_per_week", "a bed is needed, not hours; leave hours_per_week out")
+            raise rule_error("hours_per_week", "leave the hours a week empty: a bed is needed, not hours")
         # Checked on entry; a stored version read back later is not re-judged against today.
         stored = isinstance(info.context, dict) and info.context.get("stored")
         if not stored and self.start_date < uk_today() - timedelta(days=1):
-            raise rule_error("start_date", "the start date is in the past")
+            raise rule_error("start_date", "the start date must be today or in the future")
+        if not stored and self.start_date > uk_today() + timedelta(days=366):
+            raise rule_error("start_date", "the start date must be within a year from today")
         return self
 
     def required_skills(self) -> set[str]:

@@ -21,3 +21,5 @@ class PatientBoard:
     referrals: Sequence[ReferralOut]
     referred: frozenset[str]  # services with a live referral: not offered again
     delays: Sequence[DelayOut]
+    # A discharge recorded today by this hospital may still be undone (recorded in error).
+    correctable: bool = False

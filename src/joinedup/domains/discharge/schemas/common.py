@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from joinedup.core.clock import UK, utcnow
 from joinedup.domains.discharge import nhs_number
@@ -20,7 +21,13 @@ WardName = Annotated[
 
 
 def _nhs(value: str) -> str:
-    return nhs_number.validate(value)
+    """The number's digits; each way it can be wrong has its own error type, so a page can say which."""
+    digits = nhs_number.normalise(value)
+    if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
+        raise PydanticCustomError("nhs_number_digits", "an NHS number is 10 digits")
+    if not nhs_number.is_valid(digits):
+        raise PydanticCustomError("nhs_number_check_digit", "the NHS number's check digit is wrong")
+    return digits
 
 
 NhsNumber = Annotated[str, StringConstraints(max_length=14), AfterValidator(_nhs)]

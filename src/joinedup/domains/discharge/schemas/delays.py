@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -36,3 +37,24 @@ class DelayReasonOut(BaseModel):
 
 class DischargeIn(Strict):
     discharged_at: AwareDatetime | None = Field(default=None, description="Default: now")
+
+
+class DischargeCorrection(StrEnum):
+    """Why a discharge recorded in error is undone (on the day it was recorded)."""
+
+    WRONG_PATIENT = "wrong_patient"
+    NOT_LEFT = "not_left"
+    CANCELLED = "cancelled"
+    OTHER = "other"
+
+
+CORRECTION_LABELS = {
+    DischargeCorrection.WRONG_PATIENT: "It was recorded for the wrong patient",
+    DischargeCorrection.NOT_LEFT: "The patient has not left hospital yet",
+    DischargeCorrection.CANCELLED: "The discharge was cancelled",
+    DischargeCorrection.OTHER: "Another reason",
+}
+
+
+class DischargeCorrectionIn(Strict):
+    reason: DischargeCorrection = Field(description="Why the discharge is undone")

@@ -11,6 +11,7 @@ ASSESSMENT_ADDED = "discharge.assessment_added"
 DELAY_ADDED = "discharge.delay_added"
 DELAY_ENDED = "discharge.delay_ended"
 PATIENT_DISCHARGED = "discharge.patient_discharged"
+PATIENT_DISCHARGE_UNDONE = "discharge.patient_discharge_undone"
 
 
 def referral_topic(state: ReferralState) -> str:
@@ -26,5 +27,6 @@ EVENT_TOPICS: tuple[str, ...] = (
     DELAY_ADDED,
     DELAY_ENDED,
     PATIENT_DISCHARGED,
+    PATIENT_DISCHARGE_UNDONE,
     *(referral_topic(state) for state in ReferralState),
 )

@@ -30,14 +30,16 @@ class PatientIn(Strict):
     def _dates(self) -> PatientIn:
         today = uk_today()
         if self.admitted_on > today:
-            raise rule_error("admitted_on", "the admission date cannot be in the future")
+            raise rule_error("admitted_on", "the admission date must be today or in the past")
         if self.admitted_on < today - timedelta(days=3650):
-            raise rule_error("admitted_on", "the admission date is more than ten years ago")
+            raise rule_error("admitted_on", "the admission date must be within the last 10 years")
         if self.discharge_ready_on is not None:
             if self.discharge_ready_on < self.admitted_on:
-                raise rule_error("discharge_ready_on", "the discharge ready date cannot be before admission")
+                raise rule_error(
+                    "discharge_ready_on", "the discharge ready date must be on or after the admission date"
+                )
             if self.discharge_ready_on > today:
-                raise rule_error("discharge_ready_on", "the discharge ready date cannot be in the future")
+                raise rule_error("discharge_ready_on", "the discharge ready date must be today or in the past")
         return self
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
+from joinedup.core.errors import rule_error
 from joinedup.domains.capacity.schemas import Text
 from joinedup.domains.discharge.schemas.assessments import AssessmentOut
-from joinedup.domains.discharge.schemas.common import Strict
+from joinedup.domains.discharge.schemas.common import Strict, uk_today
 
 Message = Annotated[
     str,
@@ -80,6 +81,12 @@ class OfferIn(Strict):
     accepted_without_reassessment: bool = Field(
         default=True, description="The provider accepts the shared assessment and will not re-assess"
     )
+
+    @model_validator(mode="after")
+    def _within_a_year(self) -> OfferIn:
+        if self.start_date > uk_today() + timedelta(days=366):
+            raise rule_error("start_date", "the start date must be within a year from today")
+        return self
 
 
 class DeclineIn(Strict):

@@ -18,12 +18,13 @@ from joinedup.domains.discharge.service.assessments import (
     assessment_out,
     assessment_versions,
     latest_assessment,
+    save_assessment,
 )
 from joinedup.domains.discharge.service.delays import add_delay, delays_of, end_delay
-from joinedup.domains.discharge.service.discharges import discharge
+from joinedup.domains.discharge.service.discharges import discharge, undo_discharge
 from joinedup.domains.discharge.service.matches import match_patient
 from joinedup.domains.discharge.service.offers import accept, expire_due_offers, offer
-from joinedup.domains.discharge.service.patient_board import patient_board
+from joinedup.domains.discharge.service.patient_board import patient_board, patient_summary
 from joinedup.domains.discharge.service.patient_view import patient_out, ward_list
 from joinedup.domains.discharge.service.patients import create_patient, get_patient, list_patients, update_patient
 from joinedup.domains.discharge.service.referral_state import effective_state, hospital_referral, provider_referral
@@ -91,13 +92,16 @@ __all__ = [
     "open_referral",
     "patient_board",
     "patient_out",
+    "patient_summary",
     "provider_referral",
     "provider_view",
     "refer",
     "referral_out",
     "report_organisation",
     "report_range",
+    "save_assessment",
     "shared_read",
+    "undo_discharge",
     "update_patient",
     "ward_figures",
     "ward_key",

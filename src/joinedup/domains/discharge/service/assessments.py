@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,10 +18,32 @@ from joinedup.domains.discharge.service.patients import get_patient
 from joinedup.domains.discharge.service.recording import patient_changed
 
 
+class AssessmentSaved(NamedTuple):
+    """The latest version after a save, and whether the save added it."""
+
+    row: DischargeAssessment
+    added: bool
+
+
 def add_assessment(session: Session, *, actor: Principal, patient_id: str, data: AssessmentIn) -> DischargeAssessment:
+    """A new version, always (the API's POST)."""
+    return _save(session, actor, patient_id, data, unless_unchanged=False).row
+
+
+def save_assessment(session: Session, *, actor: Principal, patient_id: str, data: AssessmentIn) -> AssessmentSaved:
+    """A new version only if it differs from the latest: saving the same answers again is not a
+    change, so nothing is added or recorded (the page says so)."""
+    return _save(session, actor, patient_id, data, unless_unchanged=True)
+
+
+def _save(
+    session: Session, actor: Principal, patient_id: str, data: AssessmentIn, *, unless_unchanged: bool
+) -> AssessmentSaved:
     patient = lock_patient(session, patient_id, actor=actor)
     require_in_hospital(patient)
     latest = latest_assessment(session, patient.id)
+    if unless_unchanged and latest is not None and latest.content == data.model_dump(mode="json"):
+        return AssessmentSaved(latest, added=False)
     version = (latest.version if latest else 0) + 1
     row = DischargeAssessment(
         organisation_id=patient.organisation_id,
@@ -45,7 +69,7 @@ def add_assessment(session: Session, *, actor: Principal, patient_id: str, data:
         detail={"version": version, "patient_id": patient.id},
         version=version,
     )
-    return row
+    return AssessmentSaved(row, added=True)
 
 
 def latest_assessment(session: Session, patient_id: str) -> DischargeAssessment | None:

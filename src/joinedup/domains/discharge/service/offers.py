@@ -47,7 +47,7 @@ def offer(
         raise conflict("Open the referral and read the assessment before offering.", field="state")
     earliest = date.fromisoformat(referral.summary["start_date"])
     if data.start_date < uk_today():
-        raise invalid("body.start_date", "the start date is in the past", "past")
+        raise invalid("body.start_date", "the start date must be today or in the future", "past")
     service = service_row(session, referral.service_id)
     assert service is not None
     lock_service(session, service_id=service.id, organisation_id=service.organisation_id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -20,6 +22,13 @@ from joinedup.domains.discharge.service.providers import service_kind
 from joinedup.domains.discharge.service.recording import patient_changed
 from joinedup.domains.discharge.service.referral_state import referrals_of
 from joinedup.geo import lookup
+
+
+class PatientChange(NamedTuple):
+    """A patient after an update, and the fields that changed (none: nothing was saved)."""
+
+    patient: DischargePatient
+    changed: tuple[str, ...]
 
 
 def _locate(postcode: str | None) -> tuple[float | None, float | None]:
@@ -100,28 +109,37 @@ def list_patients(session: Session, *, actor: Principal, include_discharged: boo
     return patients
 
 
-def update_patient(session: Session, *, actor: Principal, patient_id: str, data: PatientUpdate) -> DischargePatient:
+def update_patient(session: Session, *, actor: Principal, patient_id: str, data: PatientUpdate) -> PatientChange:
+    """Change what is given and differs; nothing given or nothing different is not a change
+    (no audit row, no event), and the answer says which fields changed."""
     patient = lock_patient(session, patient_id, actor=actor)
     require_in_hospital(patient)
-    if data.discharge_ready_on is not None:
+    changed: list[str] = []
+    if data.discharge_ready_on is not None and data.discharge_ready_on != patient.discharge_ready_on:
         if data.discharge_ready_on < patient.admitted_on:
-            raise invalid("body.discharge_ready_on", "the discharge ready date cannot be before admission", "rule")
+            raise invalid(
+                "body.discharge_ready_on", "the discharge ready date must be on or after the admission date", "rule"
+            )
         if data.discharge_ready_on > uk_today():
-            raise invalid("body.discharge_ready_on", "the discharge ready date cannot be in the future", "rule")
+            raise invalid("body.discharge_ready_on", "the discharge ready date must be today or in the past", "rule")
         patient.discharge_ready_on = data.discharge_ready_on
-    if data.pathway is not None:
+        changed.append("discharge_ready_on")
+    if data.pathway is not None and data.pathway.value != patient.pathway:
         live = referrals_of(session, patient.id, states=sm.LIVE_STATES)
         if any(not pathways.accepts_kind(data.pathway.value, service_kind(session, r.service_id)) for r in live):
             raise invalid("body.pathway", "live referrals are to services this pathway cannot use", "pathway_mismatch")
         patient.pathway = data.pathway.value
-    if data.ward is not None:
+        changed.append("pathway")
+    if data.ward is not None and data.ward != patient.ward:
         patient.ward = data.ward
-    patient_changed(
-        session,
-        actor,
-        patient,
-        action="discharge_patient.update",
-        topic=PATIENT_UPDATED,
-        detail={"fields": sorted(data.model_dump(exclude_none=True))},
-    )
-    return patient
+        changed.append("ward")
+    if changed:
+        patient_changed(
+            session,
+            actor,
+            patient,
+            action="discharge_patient.update",
+            topic=PATIENT_UPDATED,
+            detail={"fields": sorted(changed)},
+        )
+    return PatientChange(patient, tuple(sorted(changed)))

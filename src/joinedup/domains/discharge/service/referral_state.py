@@ -45,7 +45,7 @@ def step(session: Session, actor: Principal | None, referral: DischargeReferral,
             409,
             "conflict",
             "Conflict",
-            str(exc).capitalize() + ".",
+            str(exc)[:1].upper() + str(exc)[1:] + ".",
             errors=[FieldError(field="state", message=str(exc), code=f"not_{action.value}able")],
         ) from None
     referral.state = to.value

@@ -95,7 +95,7 @@ def refer(
             errors.append(
                 FieldError(
                     field=field,
-                    message=f"a {service.kind.replace('_', ' ')} service does not take {patient.pathway} patients",
+                    message=f"{service.name} does not take patients on {pathways.pathway_of(patient.pathway).label}",
                     code="pathway_mismatch",
                 )
             )

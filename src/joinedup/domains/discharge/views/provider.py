@@ -1,35 +1,38 @@
 """A provider's pages: incoming referrals, one referral with the assessment once opened, and
-its answers (open, offer, decline, ask a question)."""
+its answers (open, offer, decline, ask a question). A refused answer comes back as the same page
+(422) with what was typed and why."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
+from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
+from joinedup.core.errors import not_found
 from joinedup.domains.discharge import service
-from joinedup.domains.discharge.schemas import DECLINE_LABELS, DeclineIn, OfferIn, uk_today
+from joinedup.domains.discharge.schemas import DECLINE_LABELS, DeclineIn, MessageIn, OfferIn, uk_today
 from joinedup.domains.discharge.views.forms import (
+    DECLINE_FORM,
+    FLASH,
     NEED_FIELDS,
-    Flash,
+    OFFER_FORM,
+    QUESTION_FORM,
     Provider,
     ProviderWriter,
-    attempt,
     common,
-    go,
-    message_text,
-    read_form,
 )
+from joinedup.web.forms import Form, FormState, FormStates, attempt, read_form
 from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
+OPEN_FORM = Form("open")
+DONE = {"open": "referral-opened", "offer": "offer-sent", "decline": "referral-declined", "question": "question-sent"}
 
 
 @router.get("/discharge/incoming", response_class=HTMLResponse)
-def incoming(request: Request, actor: Provider, session: DbSession, done: Flash = None) -> Response:
+def incoming(request: Request, actor: Provider, session: DbSession, done: str | None = None) -> Response:
     rows = [
         service.referral_out(session, r, for_provider=True, actor=actor)
         for r in service.incoming(session, actor=actor, include_closed=True)
@@ -37,17 +40,23 @@ def incoming(request: Request, actor: Provider, session: DbSession, done: Flash 
     return page(
         request,
         "discharge/incoming.jinja",
-        {"title": "Discharge referrals", "rows": rows, "done": done, **common()},
+        {"title": "Discharge referrals", "rows": rows, "done": FLASH.text(done), **common()},
         actor=actor,
     )
 
 
-@router.get("/discharge/incoming/{referral_id}", response_class=HTMLResponse)
-def incoming_referral(
-    request: Request, actor: Provider, session: DbSession, referral_id: str, done: Flash = None, problem: Flash = None
+def _referral_page(
+    request: Request,
+    actor: Principal,
+    session: Session,
+    referral_id: str,
+    *,
+    posted: FormState | None = None,
+    done: str | None = None,
 ) -> Response:
     row = service.provider_referral(session, actor, referral_id)
     out = service.referral_out(session, row, for_provider=True, actor=actor)
+    posted = posted or FormState()
     return page(
         request,
         "discharge/referral.jinja",
@@ -55,47 +64,62 @@ def incoming_referral(
             "title": f"Referral for {out.summary.get('care_type', '').replace('_', ' ')}",
             "r": out,
             "need_fields": NEED_FIELDS,
-            "done": done,
-            "problem": problem,
+            "done": FLASH.text(done),
+            "posted": posted,
+            "forms": FormStates.of(posted),
             "today": uk_today(),
-            "declines": DECLINE_LABELS,
+            "declines": [(k.value, v) for k, v in DECLINE_LABELS.items()],
             **common(),
         },
         actor=actor,
+        status_code=422 if posted.failed else 200,
     )
+
+
+@router.get("/discharge/incoming/{referral_id}", response_class=HTMLResponse)
+def incoming_referral(
+    request: Request, actor: Provider, session: DbSession, referral_id: str, done: str | None = None
+) -> Response:
+    return _referral_page(request, actor, session, referral_id, done=done)
 
 
 @router.post("/discharge/incoming/{referral_id}/{action}", response_class=HTMLResponse)
 async def provider_action(
     request: Request, actor: ProviderWriter, session: DbSession, state: StateDep, referral_id: str, action: str
 ) -> Response:
-    form = await read_form(request)
+    posted = await read_form(request)
     back = f"/discharge/incoming/{referral_id}"
-
-    def offer() -> None:
-        data = OfferIn.model_validate(
-            {
-                "start_date": form.get("start_date") or None,
-                "hold_hours": form.get("hold_hours") or None,
-                "accepted_without_reassessment": form.get("accepted_without_reassessment") == "yes",
-            }
+    done: object
+    if action == "open":
+        fs = FormState(form=OPEN_FORM.name)
+        done = attempt(
+            session, fs, OPEN_FORM, lambda: service.open_referral(session, actor=actor, referral_id=referral_id)
         )
-        service.offer(session, actor=actor, settings=state.settings, referral_id=referral_id, data=data)
-
-    def decline() -> None:
-        data = DeclineIn.model_validate({"reason": form.get("reason") or None, "note": form.get("note") or None})
-        service.decline(session, actor=actor, referral_id=referral_id, data=data)
-
-    actions: dict[str, tuple[Callable[[], Any], str]] = {
-        "open": (lambda: service.open_referral(session, actor=actor, referral_id=referral_id), "Referral opened"),
-        "offer": (offer, "Offer sent"),
-        "decline": (decline, "Referral declined"),
-        "question": (
-            lambda: service.ask(session, actor=actor, referral_id=referral_id, text=message_text(form)),
-            "Question sent",
-        ),
-    }
-    if action not in actions:
-        return go(back, problem="Unknown action")
-    fn, done = actions[action]
-    return attempt(fn, back, done)
+    elif action == "offer":
+        fs, done = OFFER_FORM.submit(
+            session,
+            posted,
+            OfferIn,
+            lambda offer: service.offer(
+                session, actor=actor, settings=state.settings, referral_id=referral_id, data=offer
+            ),
+        )
+    elif action == "decline":
+        fs, done = DECLINE_FORM.submit(
+            session,
+            posted,
+            DeclineIn,
+            lambda data: service.decline(session, actor=actor, referral_id=referral_id, data=data),
+        )
+    elif action == "question":
+        fs, done = QUESTION_FORM.submit(
+            session,
+            posted,
+            MessageIn,
+            lambda m: service.ask(session, actor=actor, referral_id=referral_id, text=m.text),
+        )
+    else:
+        raise not_found("page", action)
+    if done is not None:
+        return FLASH.redirect(back, DONE[action])
+    return _referral_page(request, actor, session, referral_id, posted=fs)
