@@ -47,6 +47,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/me"): SIGNED_IN_PEOPLE,
     ("POST", "/api/v1/oauth/token"): EVERYONE,
     ("GET", "/api/v1/events"): LISTEN,
+    ("GET", "/api/v1/docs"): EVERYONE,
     ("GET", "/api/v1/care-systems"): READ_ORGS,
     ("GET", "/api/v1/places"): READ_ORGS,
     ("GET", "/api/v1/organisations"): READ_ORGS,

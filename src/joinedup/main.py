@@ -53,6 +53,7 @@ from joinedup.domains.visibility import api as visibility_api
 from joinedup.domains.visibility import permissions as visibility_permissions
 from joinedup.domains.visibility import views as visibility_views
 from joinedup.logs import configure_logging, get_logger
+from joinedup.web import api_docs
 from joinedup.web import views as web_views
 from joinedup.web.render import CONTENT_SECURITY_POLICY, STATIC_DIR
 
@@ -66,7 +67,12 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    # Nothing here uses the camera, microphone, location, payments or devices: refused to all.
+    "Permissions-Policy": "accelerometer=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=()",
 }
+# Sent only over HTTPS (directly, or as a trusted proxy says): browsers then refuse plain HTTP.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _channel(path: str) -> str:
@@ -149,7 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Open API for an Integrated Care System: organisations, capacity, discharge and more. "
         "Errors are RFC 9457 problem details (application/problem+json).",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served by joinedup.web.api_docs from the package's own files
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -179,8 +185,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["X-Request-Id"] = request_id
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.path.startswith(f"{API_PREFIX}/docs"):
-            del response.headers["Content-Security-Policy"]  # Swagger UI loads its own assets
+        if request.url.scheme == "https":
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     if settings.trusted_proxy_list:
@@ -199,6 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(visibility_api.router, prefix=API_PREFIX)
     app.include_router(neighbourhoods_api.router, prefix=API_PREFIX)
     app.include_router(web_views.router)
+    app.include_router(api_docs.docs_router(f"{API_PREFIX}/openapi.json"), prefix=API_PREFIX)
     app.include_router(organisations_views.router)
     app.include_router(audit_views.router)
     app.include_router(capacity_views.router)

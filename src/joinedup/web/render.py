@@ -39,8 +39,10 @@ def _inline_script_hashes() -> list[str]:
     return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
 
 
+# The NHS.UK frontend's stylesheet loads the NHS font (Frutiger) from the NHS's own font host.
+NHS_FONTS = "https://assets.nhs.uk"
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    f"default-src 'self'; img-src 'self' data:; style-src 'self'; font-src 'self' {NHS_FONTS}; "
     f"script-src 'self' {' '.join(_inline_script_hashes())}; frame-ancestors 'none'; form-action 'self'"
 )
 
