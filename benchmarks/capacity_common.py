@@ -19,7 +19,8 @@ from joinedup.config import Settings
 from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db import migrate
-from joinedup.domains.capacity import rules
+from joinedup.domains.capacity.engine.merge import newest_as_of
+from joinedup.domains.capacity.engine.sections import search_tags
 from joinedup.domains.organisations.models import CareSystem, Organisation, Place
 from joinedup.domains.organisations.schemas import OrganisationType
 
@@ -113,13 +114,13 @@ def bed(rng: random.Random, bed_type: str) -> dict[str, Any]:
 
 def current_row(sid: str, oid: str, system_id: str, kind: str, sections: dict[str, Any]) -> dict[str, Any]:
     """A capacity_current row with the search columns the service keeps beside the sections."""
-    tags = rules.search_tags(kind, sections, None)
+    tags = search_tags(kind, sections, None)
     return {
         "service_id": sid,
         "organisation_id": oid,
         "system_id": system_id,
         "sections": sections,
-        "as_of": rules.newest_as_of(sections),
+        "as_of": newest_as_of(sections),
         "status": sections["status"]["value"]["status"],
         "offered_types": tags.offered_types,
         "accepting_types": tags.accepting_types,
