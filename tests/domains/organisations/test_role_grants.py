@@ -89,7 +89,7 @@ def test_every_staff_role_at_every_kind_of_organisation(session_factory, world) 
     with session_factory() as s:
         s.info["scope"] = Scope.system("test")
         rows = s.execute(select(Organisation.type, Organisation.id).where(Organisation.system_id == world.system_id))
-        types = dict(rows.tuples().all())
+        types = {org_type: org_id for org_type, org_id in rows}
         for org_type in set(T) - set(types):
             org = Organisation(system_id=world.system_id, name=f"A {org_type.value}", type=org_type)
             s.add(org)
