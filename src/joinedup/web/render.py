@@ -17,6 +17,7 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.auth.secrets import constant_time_equal, new_token
 from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import ROLE_LABELS, Permission
+from joinedup.web import words
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -28,7 +29,8 @@ _env = Environment(
     undefined=ChainableUndefined,
     autoescape=select_autoescape(["html", "jinja"]),
 )
-_env.globals.update(ROLE_LABELS=ROLE_LABELS, Permission=Permission)
+_env.globals.update(ROLE_LABELS=ROLE_LABELS, Permission=Permission, NOT_RECORDED=words.NOT_RECORDED)
+_env.filters.update(words.FILTERS)
 templates = Jinja2Templates(env=_env)
 
 

@@ -15,6 +15,7 @@ from joinedup.core.errors import Problem, ProblemError
 from joinedup.core.permissions import Permission
 from joinedup.web import home
 from joinedup.web.render import check_csrf, page
+from joinedup.web.words import without_permission_ids
 
 router = APIRouter(include_in_schema=False)
 Anyone = Annotated[Principal | None, Depends(public())]
@@ -84,10 +85,36 @@ def about_data(request: Request, actor: Anyone) -> Response:
     return page(request, "about_data.jinja", {"title": "Data sources and licences"}, actor=actor)
 
 
+NOT_FOUND = [
+    "If you typed the web address, check it is correct.",
+    "If you pasted the web address, check you copied the entire address.",
+    "If you followed a link, the record may have been removed, or your organisation may not be able to see it.",
+]
+
+
+def error_words(problem: Problem) -> dict[str, Any]:
+    """What a person is told when a page cannot be shown: plain words, never the problem's codes
+    (field paths, permission ids, record types and ids stay in the API's answer)."""
+    if problem.status == 404:
+        return {"title": "Page not found", "heading": "Page not found", "lines": NOT_FOUND, "messages": []}
+    if problem.status >= 500:
+        heading = "Sorry, there is a problem with the service"
+        return {"title": heading, "heading": heading, "lines": ["Try again later."], "messages": []}
+    if problem.status == 403:
+        heading = "You cannot see this page" if problem.type.endswith("/forbidden") else problem.title
+        detail = problem.detail or "Your role does not let you do this."
+    else:
+        heading, detail = problem.title, problem.detail or ""
+    return {
+        "title": heading,
+        "heading": heading,
+        "lines": [without_permission_ids(detail)] if detail else [],
+        "messages": [without_permission_ids(e.message) for e in problem.errors],
+    }
+
+
 async def html_error(request: Request, problem: Problem, headers: dict[str, str] | None) -> Response:
     if problem.status == 401:
         return RedirectResponse("/login", status_code=303)
     actor: Any = getattr(request.state, "principal", None)
-    return page(
-        request, "error.jinja", {"title": problem.title, "problem": problem}, status_code=problem.status, actor=actor
-    )
+    return page(request, "error.jinja", error_words(problem), status_code=problem.status, actor=actor)

@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.audit import AuditEvent
+from joinedup.core.auth.models import ApiKey, OAuthClient, User
 from joinedup.core.auth.principal import Principal
 from joinedup.core.changes import record_access
 from joinedup.core.errors import ProblemError, invalid
@@ -62,6 +63,22 @@ def search(
     rows = session.scalars(stmt.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
     next_cursor = encode_cursor(str(rows[limit - 1].id)) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def actor_names(session: Session, *, events: Sequence[AuditEvent]) -> dict[str, str]:
+    """Who each event's actor is, by name: a person's name, or the name of an API key or OAuth
+    client (of an organisation the reader may see). Ids the reader cannot resolve are left out."""
+    wanted: dict[str, set[str]] = {}
+    for event in events:
+        if event.actor_id:
+            wanted.setdefault(event.actor_type, set()).add(event.actor_id)
+    names: dict[str, str] = {}
+    if ids := wanted.get("user"):
+        names |= dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    for kind, model in (("api_key", ApiKey), ("oauth_client", OAuthClient)):
+        if ids := wanted.get(kind):
+            names |= dict(session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+    return names
 
 
 def export_csv(session: Session, *, actor: Principal, filters: AuditFilter, max_rows: int) -> Iterator[str]:

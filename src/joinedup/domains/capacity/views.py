@@ -15,9 +15,11 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError, form_errors
+from joinedup.core.permissions import Permission, Role
 from joinedup.core.uploads import read_csv_upload
 from joinedup.domains.capacity import csv_io, permissions, schemas, service
 from joinedup.web.render import check_csrf, page
+from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[Principal, Depends(permissions.can_read_capacity)]
@@ -41,10 +43,6 @@ def human_age(seconds: int | None) -> str:
             n = seconds // size
             return f"{n} {unit}{'' if n == 1 else 's'} ago"
     return "just now"
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
 
 
 # How the search page words the postcode problems the service reports.
@@ -98,7 +96,7 @@ def capacity_home(
     else:
         results = [] if errors else found.items
     care_items = [{"value": "", "text": "Any"}] + [
-        {"value": c.value, "text": _label(c.value), "selected": care_type == c.value} for c in schemas.CareType
+        {"value": c.value, "text": label(c), "selected": care_type == c.value} for c in schemas.CareType
     ]
     return page(
         request,
@@ -111,6 +109,9 @@ def capacity_home(
             "care_items": care_items,
             "human_age": human_age,
             "labels": STATUS_LABELS,
+            # A provider corrects its own services; a system administrator any service.
+            "edit_all": actor.can(Permission.CAPACITY_WRITE) and actor.role is Role.SYSTEM_ADMINISTRATOR,
+            "own_org": actor.organisation_id if actor.can(Permission.CAPACITY_WRITE) else None,
         },
         actor=actor,
         status_code=422 if errors else 200,
@@ -215,7 +216,7 @@ def _edit_page(
             "errors_list": [{"text": m, "href": f"#{k}"} for k, m in errors.items()],
             "status_items": status_items,
             "human_age": human_age,
-            "label": _label,
+            "label": label,
         },
         actor=actor,
         status_code=status_code,

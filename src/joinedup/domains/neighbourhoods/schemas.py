@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,3 +124,15 @@ class UploadCheck(BaseModel):
     recipients: int
     visits_per_day: int
     errors: list[RowError]
+
+
+class StudyListed(BaseModel):
+    """One of an organisation's studies, as a list shows it."""
+
+    id: str
+    area: str
+    recipients: int
+    synthetic: bool
+    designed: bool
+    status: StudyStatus
+    updated_at: datetime

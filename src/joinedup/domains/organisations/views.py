@@ -11,13 +11,15 @@ from pydantic import ValidationError
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import ProblemError, error_loc, error_message
-from joinedup.core.permissions import ROLE_LABELS, STAFF_ROLES
-from joinedup.domains.organisations import permissions, schemas, service
+from joinedup.core.permissions import ROLE_LABELS, STAFF_ROLES, Permission, Role
+from joinedup.domains.organisations import credential_views, permissions, schemas, service
 from joinedup.domains.organisations.models import Organisation
 from joinedup.domains.organisations.schemas import OrganisationType
 from joinedup.web.render import check_csrf, page
+from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
+router.include_router(credential_views.router)  # an organisation's API keys
 Reader = Annotated[Principal, Depends(permissions.can_read_organisations)]
 Manager = Annotated[Principal, Depends(permissions.can_manage_organisations)]
 UserReader = Annotated[Principal, Depends(permissions.can_read_users)]
@@ -56,8 +58,7 @@ def _org_form(
     status_code: int = 200,
 ) -> Response:
     type_items = [
-        {"value": t.value, "text": t.value.replace("_", " ").capitalize(), "selected": form.get("type") == t.value}
-        for t in OrganisationType
+        {"value": t.value, "text": label(t), "selected": form.get("type") == t.value} for t in OrganisationType
     ]
     return page(
         request,
@@ -97,7 +98,13 @@ async def create_organisation(request: Request, actor: Manager, session: DbSessi
 @router.get("/organisations/{organisation_id}", response_class=HTMLResponse)
 def organisation(request: Request, actor: Reader, session: DbSession, organisation_id: str) -> Response:
     org = service.get_organisation(session, actor=actor, organisation_id=organisation_id)
-    return page(request, "organisations/detail.jinja", {"title": org.name, "org": org}, actor=actor)
+    # Credentials are managed by the organisation itself, or by a system administrator.
+    keys = actor.can(Permission.CREDENTIALS_MANAGE) and (
+        actor.role is Role.SYSTEM_ADMINISTRATOR or actor.organisation_id == org.id
+    )
+    return page(
+        request, "organisations/detail.jinja", {"title": org.name, "org": org, "manages_keys": keys}, actor=actor
+    )
 
 
 def _org_names(session: DbSession, actor: Principal) -> dict[str, str]:

@@ -13,6 +13,8 @@ from joinedup.core.errors import ProblemError
 from joinedup.domains.visibility.schemas import Level, Table
 
 MAX_EXPORT_ROWS = 50_000
+# A service's kind (capacity's code) as a table shows it.
+SERVICE_KINDS = {"care_home": "Care home", "homecare": "Homecare", "reablement": "Reablement"}
 EXPORT_PATH = "/api/v1/visibility/export.csv"
 
 
@@ -26,6 +28,10 @@ def age(as_of: datetime | None, now: datetime) -> str:
             n = seconds // size
             return f"{n} {unit}{'' if n == 1 else 's'} ago"
     return "just now"
+
+
+def kind_label(kind: str) -> str:
+    return SERVICE_KINDS.get(kind, kind.replace("_", " ").capitalize())
 
 
 def rounded(value: float | None, digits: int = 1) -> float | None:

@@ -5,6 +5,7 @@ Handlers (api, views) call one of these and render what it returns. Every change
 announced through ``core.changes`` in the caller's transaction.
 """
 
+from joinedup.domains.neighbourhoods.service.listing import list_studies
 from joinedup.domains.neighbourhoods.service.outputs import comparison_csv, comparison_svg, map_svg, summary
 from joinedup.domains.neighbourhoods.service.runs import start_run
 from joinedup.domains.neighbourhoods.service.store import Study, StudyStore
@@ -28,6 +29,7 @@ __all__ = [
     "create_study",
     "design_study",
     "get_study",
+    "list_studies",
     "map_svg",
     "move_lsoa",
     "start_run",

@@ -39,6 +39,8 @@ class DischargeFigures(Protocol):
 class DischargeRecords:
     """The discharge domain's own records, through its door."""
 
+    SOURCE = other_domains.LIVE_SOURCE
+
     def summary(self, session: Session, *, organisation_ids: frozenset[str]) -> DischargeSummary:
         return other_domains.discharge_summary(session, organisation_ids=organisation_ids)
 

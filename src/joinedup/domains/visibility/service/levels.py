@@ -14,7 +14,7 @@ from urllib.parse import quote
 from joinedup.core.errors import not_found
 from joinedup.domains.visibility.engine import localities
 from joinedup.domains.visibility.engine.shortfall import shortfall
-from joinedup.domains.visibility.presentation import age, rounded
+from joinedup.domains.visibility.presentation import age, kind_label, rounded
 from joinedup.domains.visibility.schemas import Level, Link, Table
 from joinedup.domains.visibility.service import level_figures, published_series, tables
 from joinedup.domains.visibility.service.context import Context
@@ -172,7 +172,7 @@ def organisation_level(
             [
                 [
                     s.name + (" (synthetic)" if s.synthetic else ""),
-                    s.kind,
+                    kind_label(s.kind),
                     *(rounded(s.free[k]) for k in CARE_TYPES),
                     age(s.as_of, ctx.now),
                     "yes" if ctx.stale(s) else "no",

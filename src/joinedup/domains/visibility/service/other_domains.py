@@ -17,7 +17,7 @@ from joinedup.domains.discharge.schemas import (
     WaitingPatient,
     WardFigure,
 )
-from joinedup.domains.discharge.service import discharge_summary, home_areas, ward_figures, ward_patients
+from joinedup.domains.discharge.service import LIVE_SOURCE, discharge_summary, home_areas, ward_figures, ward_patients
 from joinedup.domains.organisations.schemas import HOSPITAL_TYPES, OrganisationRef, PlaceRef, SiteRef
 from joinedup.domains.organisations.service import (
     find_organisations,
@@ -34,6 +34,7 @@ __all__ = [
     "CARE_TYPES",
     "FIGURE_TOPICS",
     "HOSPITAL_TYPES",
+    "LIVE_SOURCE",
     "DelayFigure",
     "Demand",
     "DischargeSummary",

@@ -182,6 +182,6 @@ def wards_table(wards: Sequence[WardFigure]) -> Table:
     return Table(
         "wards",
         "Wards: patients waiting",
-        ["WardFigure", "Hospital", "Patients waiting", "Longest wait (days)"],
+        ["Ward", "Hospital", "Patients waiting", "Longest wait (days)"],
         [[w.name, w.site, w.patients_waiting, rounded(w.longest_wait_days)] for w in wards],
     )

@@ -49,11 +49,11 @@ def ward_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
             [[k[0], k[1], int(v[0]), rounded(v[1])] for k, v in sorted(counts.items())],
         )
     ]
-    level.source = source.__class__.__name__
+    level.source = str(getattr(source, "SOURCE", ""))  # a sentence, never the source's class name
     if may_see_patients(ctx.actor, org.id):
         level.patients_href = f"{base}/wards/{quote(ward.ward_id)}/patients"
     else:
-        level.notes.append("WaitingPatient details are shown only to the team caring for them; you see counts.")
+        level.notes.append("Patient details are shown only to the team caring for them; you see counts.")
     return level
 
 
@@ -61,7 +61,7 @@ def patients_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
     org = visible_organisation(ctx, organisation_id)
     if not may_see_patients(ctx.actor, org.id):
         raise ProblemError(
-            403, "forbidden", "Forbidden", "WaitingPatient details are shown only to the team caring for the patient."
+            403, "forbidden", "Forbidden", "Patient details are shown only to the team caring for the patient."
         )
     ward = _ward(ctx, org, ward_id)
     patients = discharge_sources.source().patients(ctx.session, organisation_id=org.id, ward_id=ward.ward_id)
@@ -86,7 +86,7 @@ def patients_level(ctx: Context, organisation_id: str, ward_id: str) -> Level:
         Table(
             "patients",
             "Patients waiting",
-            ["WaitingPatient", "Reference", "Pathway", "Days waiting", "Delay reason", "Responsible", "Home area"],
+            ["Patient", "Reference", "Pathway", "Days waiting", "Delay reason", "Responsible", "Home area"],
             [
                 [
                     p.display_name,
