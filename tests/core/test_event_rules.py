@@ -102,3 +102,24 @@ def test_the_composition_root_registers_a_rule_for_every_domains_topics() -> Non
     ):
         assert event_access.rule_for(topic) is not None, topic
     assert event_access.rule_for("audit.anything") is None
+
+
+def test_every_topic_written_in_the_source_has_a_rule() -> None:
+    """A topic no rule covers reaches no one: a new kind of change must say who may hear it
+    (its domain's EVENT_RULES), or its live pages would never hear of it."""
+    import re
+    from pathlib import Path
+
+    import joinedup
+    from joinedup.domains.discharge.schemas import EVENT_TOPICS as DISCHARGE_TOPICS
+
+    wire()
+    source = Path(joinedup.__file__).parent
+    written = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text()
+        written |= set(re.findall(r'topic=f?"([a-z_]+\.[a-z_]+)', text))
+        written |= {f"{family}.x" for family in re.findall(r'topic=f"([a-z_]+)\.\{', text)}
+    written |= set(DISCHARGE_TOPICS)  # named as constants, listed together
+    assert len(written) > 15
+    assert not [t for t in sorted(written) if event_access.rule_for(t) is None]
