@@ -10,7 +10,7 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from joinedup.config import KNOWN_UNSAFE_SECRETS, Settings, get_settings
+from joinedup.config import KNOWN_UNSAFE_SECRETS, Settings, get_settings, with_local_secret
 
 
 def test_defaults_are_the_embedded_sqlite_database_in_development(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,7 +72,7 @@ def test_the_server_makes_a_random_secret_once_and_keeps_it_next_to_the_database
     other.mkdir()
     monkeypatch.setenv("JOINEDUP_DATABASE_URL", f"sqlite:///{other / 'joinedup.db'}")
     get_settings.cache_clear()
-    assert create_app().state.joinedup.settings.secret_key != first  # each installation its own
+    assert with_local_secret(get_settings()).secret_key != first  # each installation its own
 
 
 @pytest.mark.filterwarnings("ignore:The HMAC key is")
