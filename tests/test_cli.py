@@ -223,3 +223,13 @@ def test_import_history_reads_the_folder_it_is_given(cli_env, monkeypatch: pytes
     monkeypatch.setenv("JOINEDUP_ENGLAND_DATA", str(tmp_path))
     result = runner.invoke(app, ["visibility", "import-history", "--trust", "R0A"])
     assert result.exit_code == 2 and "england_nhs_trusts22_points.csv is missing" in result.output
+
+
+def test_several_server_processes_need_postgresql(tmp_path) -> None:
+    """Several processes act as one through PostgreSQL (LISTEN/NOTIFY, an advisory lock); an
+    SQLite file has neither, so more than one worker on it is refused before anything starts."""
+    url = f"sqlite:///{tmp_path / 'joinedup.db'}"
+    result = runner.invoke(app, ["serve", "--workers", "2"], env={"JOINEDUP_DATABASE_URL": url})
+    lines = _one_line(result.output)
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert "--workers" in lines[0] and "PostgreSQL" in lines[0]

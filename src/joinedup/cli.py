@@ -171,18 +171,29 @@ def create_admin(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes; more than one needs PostgreSQL (docs/deployment.md)")
+    ] = 1,
 ) -> None:
     """Serve the web pages, the JSON API (/api/v1) and the FHIR facade (/fhir/R4)."""
     import uvicorn
 
     settings = _settings()
+    if workers > 1 and settings.is_sqlite:
+        typer.echo(
+            "--workers: more than one server process needs PostgreSQL (JOINEDUP_DATABASE_URL); "
+            "on SQLite joinedup runs as one process",
+            err=True,
+        )
+        raise typer.Exit(2)
     if problem := migrations.schema_problem(settings.database_url):
         typer.echo(problem, err=True)
         raise typer.Exit(2)
     if not (STATIC_DIR / "vendor" / "nhsuk").exists():
         console.print("[yellow]NHS.UK frontend assets are missing:[/yellow] run `scripts/build-frontend.sh`.")
     # The app itself believes X-Forwarded-* only from JOINEDUP_TRUSTED_PROXIES; uvicorn believes no one.
-    uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=False)
+    # Several workers share events, once-only jobs and cache refreshes through PostgreSQL (core.cluster).
+    uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=False, workers=workers)
 
 
 @app.command()
