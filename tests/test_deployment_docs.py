@@ -35,3 +35,21 @@ def test_contributing_says_how_to_test_where_the_house_plan_is_and_how_to_add_a_
     assert "Where a new capability goes" in guide
     assert "## Where a new capability goes" in (ROOT / "docs" / "architecture.md").read_text()
     assert "CONTRIBUTING.md" in (ROOT / "README.md").read_text()
+
+
+def test_the_deployment_guide_covers_the_service_and_names_real_settings_and_scripts() -> None:
+    from joinedup.config import Settings
+
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    for heading in ("## The layout", "## Several processes act as one", "## Backups and a tested restore"):
+        assert heading in guide
+    for heading in ("## Upgrades", "## The container image", "### Settings for production", "### The proxy"):
+        assert heading in guide
+    named = set(re.findall(r"JOINEDUP_([A-Z_]+[A-Z])\b", guide))
+    fields = {name.upper() for name in Settings.model_fields}
+    assert {"DATABASE_URL", "SECRET_KEY", "TRUSTED_PROXIES", "ENVIRONMENT"} <= named
+    assert named <= fields, f"settings the guide names that do not exist: {named - fields}"
+    for path in ("scripts/backup.sh", "scripts/restore.sh", "Containerfile", "tests/test_deployment_backup.py"):
+        assert path in guide and (ROOT / path).exists(), path
+    assert "joinedup migrate" in guide and "pg_dump" in guide and "pg_restore" in guide
+    assert "docs/deployment.md" in (ROOT / "README.md").read_text()
