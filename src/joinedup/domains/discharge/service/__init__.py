@@ -25,7 +25,7 @@ from joinedup.domains.discharge.service.discharges import discharge, undo_discha
 from joinedup.domains.discharge.service.matches import match_patient
 from joinedup.domains.discharge.service.offers import accept, expire_due_offers, offer
 from joinedup.domains.discharge.service.patient_board import patient_board, patient_summary
-from joinedup.domains.discharge.service.patient_view import patient_out, ward_list
+from joinedup.domains.discharge.service.patient_view import patient_out
 from joinedup.domains.discharge.service.patients import create_patient, get_patient, list_patients, update_patient
 from joinedup.domains.discharge.service.referral_state import effective_state, hospital_referral, provider_referral
 from joinedup.domains.discharge.service.referrals import (
@@ -55,6 +55,7 @@ from joinedup.domains.discharge.service.system_figures import (
     ward_figures,
     ward_patients,
 )
+from joinedup.domains.discharge.service.ward_list import ward_list
 
 __all__ = [
     "LIVE_SOURCE",
