@@ -59,12 +59,31 @@ def decode_csv(raw: bytes, *, max_rows: int | None = None, required: bool = Fals
         raise invalid(field, "the file is not UTF-8 text", "encoding") from None
     if "\x00" in text:
         raise invalid(field, "the file contains a NUL character", "encoding")
-    if max_rows is not None:
-        # Records, not lines: a quoted value may span lines. The header is not a row.
-        records = sum(1 for _ in csv.reader(io.StringIO(text))) - 1
-        if records > max_rows:
-            raise invalid(field, f"at most {max_rows} rows per upload", "too_long")
+    if max_rows is not None and count_records(text, field=field) > max_rows:
+        raise invalid(field, f"at most {max_rows} rows per upload", "too_long")
     return text
+
+
+def count_records(text: str, *, field: str = "body") -> int:
+    """The CSV's records after the header (records, not lines: a quoted value may span lines),
+    or a 422 naming `field` and the line where the text stops being CSV. An upload counted here
+    (one with `max_rows`) is read by the domain's own reader (same module, same dialect) without
+    a csv.Error of its own."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        records = sum(1 for _ in reader)
+    except csv.Error as exc:
+        raise invalid(field, f"line {reader.line_num}: {_csv_problem(exc)}", "csv") from None
+    return max(0, records - 1)
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    said = str(exc)
+    if said.startswith("new-line character seen in unquoted field"):
+        return "a line break (a lone carriage return) inside a value without quotes; put the value in double quotes"
+    if said.startswith("field larger than field limit"):
+        return f"a value is longer than {csv.field_size_limit():,} characters"
+    return f"this is not CSV ({said})"
 
 
 async def read_csv_body(

@@ -14,10 +14,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError, invalid
+from joinedup.core.uploads import read_csv_body
 from joinedup.domains.discharge import csv_io, permissions, service
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
 from joinedup.domains.discharge.models import DischargeReferral
@@ -62,7 +64,6 @@ ProviderWriter = Annotated[Principal, Depends(permissions.can_respond)]
 Reporter = Annotated[Principal, Depends(permissions.can_report)]
 Anyone = Annotated[Principal | None, Depends(permissions.anyone)]
 Id = Annotated[str, Path(min_length=1, max_length=36)]
-MAX_CSV_BYTES = 5 * 1024 * 1024
 CSV_BODY = {
     "requestBody": {
         "required": True,
@@ -116,16 +117,10 @@ async def import_patients(
     dry_run: Annotated[bool, Query(description="Check every row and report; store nothing")] = False,
 ) -> ImportResult:
     """Patients from the hospital's patient system extract. All rows are checked before any is stored."""
-    raw = await request.body()
-    if len(raw) > MAX_CSV_BYTES:
-        raise invalid("body", "at most 5 MiB per upload", "too_long")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise invalid("body", "the file is not UTF-8 text", "encoding") from None
-    if "\x00" in text:
-        raise invalid("body", "the file contains a NUL character", "encoding")
-    return csv_io.import_patients(session, actor=actor, text=text, dry_run=dry_run)
+    # Read with core's limits (5 MiB, streamed; MAX_ROWS records; UTF-8; a line the csv module
+    # cannot read is a 422 naming it), then checked row by row in a worker thread.
+    text = await read_csv_body(request, max_rows=csv_io.MAX_ROWS)
+    return await run_in_threadpool(csv_io.import_patients, session, actor=actor, text=text, dry_run=dry_run)
 
 
 @router.get("/patients/{patient_id}", response_model=PatientOut)

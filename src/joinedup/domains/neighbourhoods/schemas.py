@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -123,16 +122,5 @@ class UploadCheck(BaseModel):
     valid: bool
     recipients: int
     visits_per_day: int
-    errors: list[RowError]
-
-
-class StudyListed(BaseModel):
-    """One of an organisation's studies, as a list shows it."""
-
-    id: str
-    area: str
-    recipients: int
-    synthetic: bool
-    designed: bool
-    status: StudyStatus
-    updated_at: datetime
+    errors: list[RowError]  # the first 500 bad rows' errors
+    rows_with_errors: int = 0

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
@@ -15,6 +16,7 @@ from joinedup.web.render import check_csrf, page
 
 from . import permissions, service
 from .api import Studies
+from .engine.demand import MAX_UPLOAD_BYTES, MAX_VISIT_ROWS
 from .engine.scenarios import SCENARIOS
 from .report import COLUMNS, design_rows
 
@@ -22,17 +24,6 @@ router = APIRouter(include_in_schema=False)
 Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
 Reader = Annotated[Principal, Depends(permissions.can_read_studies)]
 LOCALITIES = ["Central", "North", "South", "West"]
-# What each number on the forms is called on the page (the form's field names are not words).
-FIELD_LABELS = {
-    "recipients": "Care recipients to generate",
-    "seed": "Seed",
-    "target": "Target size",
-    "to": "To neighbourhood",
-    "providers": "Framework providers",
-    "seconds_per_100_visits": "Search seconds per 100 visits",
-    "days": "Days in the measured week",
-}
-STAGES = {"new": "Designed", "running": "Running the scenarios", "done": "Scenarios compared", "failed": "Run failed"}
 
 
 def _number(form: Any, name: str, default: float, low: float, high: float) -> float:
@@ -42,39 +33,25 @@ def _number(form: Any, name: str, default: float, low: float, high: float) -> fl
     try:
         value = float(raw)
     except ValueError as exc:
-        raise ProblemError(422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be a number") from exc
+        raise ProblemError(422, "validation", "Invalid input", f"{name} must be a number") from exc
     if not low <= value <= high:
-        raise ProblemError(
-            422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be between {low:g} and {high:g}"
-        )
+        raise ProblemError(422, "validation", "Invalid input", f"{name} must be between {low:g} and {high:g}")
     return value
 
 
-def _start(
-    request: Request,
-    actor: Principal,
-    session: DbSession,
-    errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _start(request: Request, actor: Principal, errors: list[str] | None = None, status_code: int = 200) -> Response:
     return page(
         request,
         "neighbourhoods/start.jinja",
-        {
-            "title": "Neighbourhood homecare",
-            "localities": LOCALITIES,
-            "errors": errors or [],
-            "studies": service.list_studies(session, actor=actor),
-            "stages": STAGES,
-        },
+        {"title": "Neighbourhood homecare", "localities": LOCALITIES, "errors": errors or []},
         actor=actor,
         status_code=status_code,
     )
 
 
 @router.get("/neighbourhoods", response_class=HTMLResponse)
-def start(request: Request, actor: Runner, session: DbSession) -> Response:
-    return _start(request, actor, session)
+def start(request: Request, actor: Runner) -> Response:
+    return _start(request, actor)
 
 
 @router.post("/neighbourhoods/generate")
@@ -92,7 +69,7 @@ async def generate(request: Request, actor: Runner, session: DbSession) -> Respo
             seed=seed,
         )
     except ProblemError as exc:
-        return _start(request, actor, session, [exc.detail or exc.title], 422)
+        return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
@@ -101,14 +78,17 @@ async def upload(request: Request, actor: Runner, session: DbSession) -> Respons
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
-        text = await read_csv_upload(form.get("file"))
-        study = service.upload_study(
-            session, actor=actor, localities=[str(v) for v in form.getlist("locality")], text=text
-        )
+        text = await read_csv_upload(form.get("file"), max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_VISIT_ROWS)
+        localities = [str(v) for v in form.getlist("locality")]
+        # Checking every row is work for a worker thread, not the event loop every request shares.
+        study = await run_in_threadpool(service.upload_study, session, actor=actor, localities=localities, text=text)
     except service.UploadRejected as exc:
-        return _start(request, actor, session, [f"{e.record}, {e.field}: {e.message}" for e in exc.errors], 422)
+        listed = [f"{e.record}, {e.field}: {e.message}" for e in exc.errors]
+        if len(listed) < exc.bad_rows:
+            listed.append(exc.detail)
+        return _start(request, actor, listed, 422)
     except ProblemError as exc:
-        return _start(request, actor, session, [exc.detail or exc.title], 422)
+        return _start(request, actor, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 

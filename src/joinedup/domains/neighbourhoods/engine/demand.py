@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -81,10 +82,12 @@ class Demand:
 
 
 class DemandError(ValueError):
-    """Bad demand records; ``errors`` name each record (row, person, field)."""
+    """Bad demand records; ``errors`` name each record (row, person, field); ``bad_rows``
+    counts the rows with errors (more than are listed when there are very many)."""
 
-    def __init__(self, errors: list[dict[str, str]]):
+    def __init__(self, errors: list[dict[str, str]], bad_rows: int | None = None):
         self.errors = errors
+        self.bad_rows = bad_rows if bad_rows is not None else len({e.get("row") for e in errors})
         shown = "; ".join(f"{e['record']}: {e['message']}" for e in errors[:10])
         more = f" (and {len(errors) - 10} more)" if len(errors) > 10 else ""
         super().__init__(f"{len(errors)} bad demand record(s): {shown}{more}")
@@ -175,49 +178,45 @@ def demand_to_csv(demand: Demand) -> str:
     return out.getvalue()
 
 
-def load_demand_csv(text: str, area: Area) -> Demand:
-    """A council's extract, one row per daily visit; every bad row is reported, nothing half-loaded."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise DemandError(
-            [{"record": "header", "row": "1", "field": "header", "message": f"missing column(s): {', '.join(missing)}"}]
-        )
-    errors: list[dict[str, str]] = []
+# What a council's extract may hold. Trafford commissions homecare for about 2,000 people; a
+# study holds at most 5,000 (as many as it can generate), each with at most eight visits a day
+# (four calls is the usual most) adding up to less than a day. The largest study the generator
+# makes is about 13,000 rows and 0.6 MiB, so the row and size limits leave room for longer ids.
+MAX_RECIPIENTS = 5_000
+MAX_VISITS_PER_PERSON = 8
+MAX_VISIT_ROWS = 20_000
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+MAX_REPORTED_ERRORS = 500  # bad rows listed; the rest are counted
+
+
+def _record_errors(reader: Iterator[dict[str, str | None]], area: Area, errors: _Errors) -> dict[str, Person]:
+    """Every row checked; good rows added to their person, bad ones reported to `errors`."""
     people: dict[str, Person] = {}
+    minutes: dict[str, int] = {}
     for line, row in enumerate(reader, start=2):
-        record = f"row {line} (person {row.get('person_id') or '?'})"
         pid = (row.get("person_id") or "").strip()
+        record = f"row {line} (person {pid or '?'})"
         if not pid:
-            errors.append({"record": f"row {line}", "row": str(line), "field": "person_id", "message": "is empty"})
+            errors.add(line, f"row {line}", "person_id", "is empty")
             continue
         try:
             postcode = normalise_postcode(row.get("postcode") or "")
         except ValueError as exc:
-            errors.append({"record": record, "row": str(line), "field": "postcode", "message": str(exc)})
+            errors.add(line, record, "postcode", str(exc))
             continue
         pc = area.postcodes.get(postcode)
         if pc is None:
-            errors.append(
-                {
-                    "record": record,
-                    "row": str(line),
-                    "field": "postcode",
-                    "message": f"{postcode} is unknown or outside {area.name}",
-                }
-            )
+            errors.add(line, record, "postcode", f"{postcode} is unknown or outside {area.name}")
             continue
         try:
-            earliest, latest = _minutes(row["earliest"]), _minutes(row["latest"])
-            duration, carers = int(row["duration_min"]), int(row["carers"])
-        except (ValueError, TypeError) as exc:
-            errors.append(
-                {
-                    "record": record,
-                    "row": str(line),
-                    "field": "earliest/latest/duration_min/carers",
-                    "message": f"not a time (HH:MM) or whole number: {exc}",
-                }
+            earliest, latest = _minutes(row.get("earliest") or ""), _minutes(row.get("latest") or "")
+            duration, carers = int(row.get("duration_min") or ""), int(row.get("carers") or "")
+        except ValueError as exc:
+            errors.add(
+                line,
+                record,
+                "earliest/latest/duration_min/carers",
+                f"not a time (HH:MM) or whole number: {exc}",
             )
             continue
         problems = []
@@ -234,22 +233,81 @@ def load_demand_csv(text: str, area: Area) -> Demand:
         if critical not in ("yes", "no", "true", "false", "1", "0"):
             problems.append(("time_critical", "must be yes or no"))
         if problems:
-            errors.extend({"record": record, "row": str(line), "field": f, "message": m} for f, m in problems)
+            for f, m in problems:
+                errors.add(line, record, f, m)
+            continue
+        if pid not in people and len(people) >= MAX_RECIPIENTS:
+            errors.add(
+                line, record, "person_id", f"more than {MAX_RECIPIENTS:,} care recipients; a study holds at most that"
+            )
             continue
         person = people.setdefault(pid, Person(pid, pc.postcode, pc.lsoa_code, pc.lon, pc.lat))
         if person.postcode != pc.postcode:
-            errors.append(
-                {
-                    "record": record,
-                    "row": str(line),
-                    "field": "postcode",
-                    "message": f"differs from this person's earlier rows ({person.postcode})",
-                }
+            errors.add(line, record, "postcode", f"differs from this person's earlier rows ({person.postcode})")
+            continue
+        if len(person.visits) >= MAX_VISITS_PER_PERSON:
+            errors.add(
+                line,
+                record,
+                "person_id",
+                f"{pid} has more than {MAX_VISITS_PER_PERSON} visits a day; an extract is one day of visits",
             )
             continue
+        minutes[pid] = minutes.get(pid, 0) + duration
+        if minutes[pid] > 24 * 60:
+            errors.add(line, record, "duration_min", f"{pid}'s visits add up to more than 24 hours a day")
+            continue
         person.visits.append(PackageVisit(slot, earliest, latest, duration, carers, critical in ("yes", "true", "1")))
-    if errors:
-        raise DemandError(errors)
+    return people
+
+
+class _Errors:
+    """Bad rows: the first MAX_REPORTED_ERRORS errors kept, every bad row counted."""
+
+    def __init__(self) -> None:
+        self.kept: list[dict[str, str]] = []
+        self.rows: set[int] = set()
+
+    def add(self, line: int, record: str, field: str, message: str) -> None:
+        self.rows.add(line)
+        if len(self.kept) < MAX_REPORTED_ERRORS:
+            self.kept.append({"record": record, "row": str(line), "field": field, "message": message})
+
+
+def load_demand_csv(text: str, area: Area) -> Demand:
+    """A council's extract, one row per daily visit; every bad row is reported (the first
+    MAX_REPORTED_ERRORS of them; all are counted), nothing half-loaded."""
+    reader = csv.DictReader(io.StringIO(text))
+    errors = _Errors()
+    try:
+        missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DemandError(
+                [
+                    {
+                        "record": "header",
+                        "row": "1",
+                        "field": "header",
+                        "message": f"missing column(s): {', '.join(missing)}",
+                    }
+                ]
+            )
+        people = _record_errors(reader, area, errors)
+    except csv.Error as exc:
+        # Core's upload check refuses these first; a file read by the CLI reaches here.
+        line = reader.reader.line_num  # the DictReader's own count lags the failed line
+        raise DemandError(
+            [
+                {
+                    "record": f"line {line}",
+                    "row": str(line),
+                    "field": "body",
+                    "message": f"line {line}: not valid CSV ({exc})",
+                }
+            ]
+        ) from None
+    if errors.kept:
+        raise DemandError(errors.kept, bad_rows=len(errors.rows))
     if not people:
         raise DemandError([{"record": "file", "row": "0", "field": "body", "message": "no visits"}])
     return Demand(list(people.values()), synthetic=False)

@@ -26,11 +26,18 @@ RECORD = "neighbourhood_study"
 
 
 class UploadRejected(ValueError):
-    """Bad rows in a council extract: each with row, person, field and message."""
+    """Bad rows in a council extract: each with row, person, field and message (the first
+    MAX_REPORTED_ERRORS of them); `bad_rows` counts them all."""
 
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} bad row(s)")
+    def __init__(self, errors: list[RowError], bad_rows: int | None = None):
+        self.bad_rows = bad_rows if bad_rows is not None else len({e.row for e in errors})
+        super().__init__(f"{self.bad_rows} bad row(s)")
         self.errors = errors
+
+    @property
+    def detail(self) -> str:
+        listed = "" if len(self.errors) >= self.bad_rows else f" (the first {len(self.errors)} are listed)"
+        return f"{self.bad_rows:,} row(s) with errors{listed}; nothing was stored."
 
 
 def invalid_input(field_name: str, message: str) -> ProblemError:
@@ -138,7 +145,9 @@ def check_upload(*, localities: list[str], text: str) -> UploadCheck:
         errors = _rows(exc)
         if any(e.field in ("header", "body") for e in errors):
             raise UploadRejected(errors) from exc  # not a demand extract at all: nothing to report by row
-        return UploadCheck(dry_run=True, valid=False, recipients=0, visits_per_day=0, errors=errors)
+        return UploadCheck(
+            dry_run=True, valid=False, recipients=0, visits_per_day=0, errors=errors, rows_with_errors=exc.bad_rows
+        )
     return UploadCheck(dry_run=True, valid=True, recipients=len(demand.people), visits_per_day=demand.visits, errors=[])
 
 
@@ -148,7 +157,7 @@ def upload_study(session: Session, *, actor: Principal, localities: list[str], t
     try:
         demand = load_demand_csv(text, area)
     except DemandError as exc:
-        raise UploadRejected(_rows(exc)) from exc
+        raise UploadRejected(_rows(exc), exc.bad_rows) from exc
     return _add(session, actor, localities, area, demand)
 
 
