@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -124,3 +125,15 @@ class UploadCheck(BaseModel):
     visits_per_day: int
     errors: list[RowError]  # the first 500 bad rows' errors
     rows_with_errors: int = 0
+
+
+class StudyListed(BaseModel):
+    """One of an organisation's studies, as a list shows it."""
+
+    id: str
+    area: str
+    recipients: int
+    synthetic: bool
+    designed: bool
+    status: StudyStatus
+    updated_at: datetime

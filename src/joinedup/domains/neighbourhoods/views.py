@@ -24,6 +24,17 @@ router = APIRouter(include_in_schema=False)
 Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
 Reader = Annotated[Principal, Depends(permissions.can_read_studies)]
 LOCALITIES = ["Central", "North", "South", "West"]
+# What each number on the forms is called on the page (the form's field names are not words).
+FIELD_LABELS = {
+    "recipients": "Care recipients to generate",
+    "seed": "Seed",
+    "target": "Target size",
+    "to": "To neighbourhood",
+    "providers": "Framework providers",
+    "seconds_per_100_visits": "Search seconds per 100 visits",
+    "days": "Days in the measured week",
+}
+STAGES = {"new": "Designed", "running": "Running the scenarios", "done": "Scenarios compared", "failed": "Run failed"}
 
 
 def _number(form: Any, name: str, default: float, low: float, high: float) -> float:
@@ -33,25 +44,39 @@ def _number(form: Any, name: str, default: float, low: float, high: float) -> fl
     try:
         value = float(raw)
     except ValueError as exc:
-        raise ProblemError(422, "validation", "Invalid input", f"{name} must be a number") from exc
+        raise ProblemError(422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be a number") from exc
     if not low <= value <= high:
-        raise ProblemError(422, "validation", "Invalid input", f"{name} must be between {low:g} and {high:g}")
+        raise ProblemError(
+            422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be between {low:g} and {high:g}"
+        )
     return value
 
 
-def _start(request: Request, actor: Principal, errors: list[str] | None = None, status_code: int = 200) -> Response:
+def _start(
+    request: Request,
+    actor: Principal,
+    session: DbSession,
+    errors: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
     return page(
         request,
         "neighbourhoods/start.jinja",
-        {"title": "Neighbourhood homecare", "localities": LOCALITIES, "errors": errors or []},
+        {
+            "title": "Neighbourhood homecare",
+            "localities": LOCALITIES,
+            "errors": errors or [],
+            "studies": service.list_studies(session, actor=actor),
+            "stages": STAGES,
+        },
         actor=actor,
         status_code=status_code,
     )
 
 
 @router.get("/neighbourhoods", response_class=HTMLResponse)
-def start(request: Request, actor: Runner) -> Response:
-    return _start(request, actor)
+def start(request: Request, actor: Runner, session: DbSession) -> Response:
+    return _start(request, actor, session)
 
 
 @router.post("/neighbourhoods/generate")
@@ -69,7 +94,7 @@ async def generate(request: Request, actor: Runner, session: DbSession) -> Respo
             seed=seed,
         )
     except ProblemError as exc:
-        return _start(request, actor, [exc.detail or exc.title], 422)
+        return _start(request, actor, session, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
@@ -86,9 +111,9 @@ async def upload(request: Request, actor: Runner, session: DbSession) -> Respons
         listed = [f"{e.record}, {e.field}: {e.message}" for e in exc.errors]
         if len(listed) < exc.bad_rows:
             listed.append(exc.detail)
-        return _start(request, actor, listed, 422)
+        return _start(request, actor, session, listed, 422)
     except ProblemError as exc:
-        return _start(request, actor, [exc.detail or exc.title], 422)
+        return _start(request, actor, session, [exc.detail or exc.title], 422)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
