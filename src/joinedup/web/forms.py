@@ -8,7 +8,8 @@ message per field, written for each rule (never the validation library's words),
 macros in `_forms.jinja` show as an error summary linked to the fields and a message at each
 field. A page that refuses a form renders itself again with status 422.
 
-The messages a page shows after a redirect are a `joinedup.web.flash.Flash`.
+A handler reads the body with `joinedup.web.posted.read_form` (size, encoding, CSRF); the
+messages a page shows after a redirect are a `joinedup.web.flash.Flash`.
 """
 
 from __future__ import annotations
@@ -19,21 +20,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-from fastapi import Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from joinedup.core.errors import ProblemError, error_loc
-from joinedup.web.render import check_csrf
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Kind = Literal["text", "postcode", "date", "number", "choice", "choices", "flag"]
 Posted = Mapping[str, str | list[str]]
 
-# A posted form larger than this is refused before it is parsed (a field of 1 MB still fits,
-# and comes back as a field error rather than a refusal of the whole form).
-MAX_FORM_BYTES = 4 * 1024 * 1024
 # What is typed is shown back at most this long (a field's own limit is far lower).
 ECHO_LIMIT = 2000
 DATE_PARTS = ("day", "month", "year")
@@ -223,6 +219,19 @@ class FormStates(dict[str, FormState]):
         return cls({s.form: s for s in states if s is not None and s.form})
 
 
+# What a page shows back of what was typed leaves out what no one can see: controls and line
+# separators (a line break, too, in a one-line field).
+_UNSEEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]")
+_UNSEEN_LINE = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029\ufeff]")
+
+
+def shown(typed: str, *, multiline: bool = False) -> str:
+    """What was typed, as a page shows it back: at most ECHO_LIMIT characters, nothing unseen."""
+    if multiline:
+        return _UNSEEN.sub("", typed[:ECHO_LIMIT])
+    return _UNSEEN_LINE.sub("", typed[:ECHO_LIMIT].replace("\t", " "))
+
+
 def one(value: str | list[str] | None) -> str:
     """A single answer: the first, if a field was posted more than once."""
     if isinstance(value, list):
@@ -257,25 +266,26 @@ class Form:
                 data[f.name] = self._date(f, posted, state)
             elif f.kind == "choices":
                 chosen = [v for v in many(posted.get(f.name)) if not _UNREADABLE.search(v)]
-                state.values[f.name] = [v[:ECHO_LIMIT] for v in chosen]
+                state.values[f.name] = [shown(v) for v in chosen]
                 if not chosen and f.required:
                     state.add(f.name, f.message("required"), self.anchor(f))
                 data[f.name] = chosen
             elif f.kind == "flag":
-                state.values[f.name] = one(posted.get(f.name))[:ECHO_LIMIT]
+                state.values[f.name] = shown(one(posted.get(f.name)))
                 data[f.name] = state.values[f.name] == "yes"
             else:
                 data[f.name] = self._text(f, one(posted.get(f.name)), state)
         return data, state
 
     def _text(self, f: Field, typed: str, state: FormState) -> str | None:
-        state.values[f.name] = typed[:ECHO_LIMIT]
-        text = typed.strip()
+        state.values[f.name] = shown(typed, multiline=f.multiline)
+        # A tab pasted into a one-line field is a space; a postcode's spaces are its own business.
+        text = typed.strip() if f.multiline else typed.replace("\t", " ").strip()
+        if f.kind == "postcode":
+            text = "".join(text.split()).upper()
         if (_UNREADABLE if f.multiline else _UNREADABLE_LINE).search(text):
             state.add(f.name, f.message("unreadable"), self.anchor(f))
             return None
-        if f.kind == "postcode":
-            text = "".join(text.split()).upper()
         if not text:
             if f.required:
                 state.add(f.name, f.message("required"), self.anchor(f))
@@ -287,7 +297,7 @@ class Form:
 
     def _date(self, f: Field, posted: Posted, state: FormState) -> date | None:
         typed = {p: one(posted.get(f"{f.name}-{p}"))[:ECHO_LIMIT] for p in DATE_PARTS}
-        state.values[f.name] = typed
+        state.values[f.name] = {p: shown(v) for p, v in typed.items()}
         parts = {p: v.strip() for p, v in typed.items()}
         missing = tuple(p for p in DATE_PARTS if not parts[p])
         if len(missing) == 3:
@@ -402,36 +412,3 @@ def attempt(session: Session, state: FormState, form: Form, fn: Callable[[], T])
         for err in exc.errors():
             form.explain(err, state)
     return None
-
-
-async def read_form(request: Request, *, max_bytes: int = MAX_FORM_BYTES) -> dict[str, str | list[str]]:
-    """A posted form (every field as a string, or a list where a name came more than once),
-    its CSRF token checked. Uploaded files are left out; a body over `max_bytes` is refused."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > max_bytes:
-            raise _too_large(max_bytes)
-    request._body = bytes(body)  # the form parser reads the body kept here
-    form = await request.form()
-    data: dict[str, list[str]] = {}
-    for key, value in form.multi_items():
-        if isinstance(value, str):
-            data.setdefault(key, []).append(value)
-    flat: dict[str, str | list[str]] = {k: v[0] if len(v) == 1 else v for k, v in data.items()}
-    token = flat.pop("csrf_token", None)
-    check_csrf(request, token if isinstance(token, str) else None)
-    return flat
-
-
-def _too_large(max_bytes: int) -> ProblemError:
-    return ProblemError(
-        413,
-        "too-large",
-        "Form too large",
-        f"The form sent was larger than {max_bytes // (1024 * 1024)} MB, so nothing was saved. "
-        "Go back and shorten what you typed.",
-    )

@@ -16,7 +16,8 @@ from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import CORRECTION_LABELS, DelayIn, DischargeCorrectionIn
 from joinedup.domains.discharge.views.forms import CORRECTION_FORM, DELAY_FORM, DISCHARGE_FORM, FLASH, HubWriter
 from joinedup.domains.discharge.views.patient_page import render_patient
-from joinedup.web.forms import FormState, attempt, one, read_form
+from joinedup.web.forms import FormState, attempt, one
+from joinedup.web.posted import read_form
 from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)

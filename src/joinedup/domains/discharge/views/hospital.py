@@ -28,7 +28,8 @@ from joinedup.domains.discharge.views.forms import (
     label,
 )
 from joinedup.domains.discharge.views.patient_page import render_patient
-from joinedup.web.forms import FormState, attempt, read_form
+from joinedup.web.forms import FormState, attempt
+from joinedup.web.posted import read_form
 from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)

@@ -23,7 +23,8 @@ from joinedup.domains.discharge.views.forms import (
     ProviderWriter,
     common,
 )
-from joinedup.web.forms import Form, FormState, FormStates, attempt, read_form
+from joinedup.web.forms import Form, FormState, FormStates, attempt
+from joinedup.web.posted import read_form
 from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)

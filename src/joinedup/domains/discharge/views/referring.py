@@ -12,7 +12,8 @@ from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import MessageIn, ReferIn
 from joinedup.domains.discharge.views.forms import FLASH, REFER_FORM, HubWriter, answer_form
 from joinedup.domains.discharge.views.patient_page import render_patient
-from joinedup.web.forms import Form, FormState, attempt, read_form
+from joinedup.web.forms import Form, FormState, attempt
+from joinedup.web.posted import read_form
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = {"accept": "offer-accepted", "withdraw": "referral-withdrawn", "answer": "answer-sent"}
