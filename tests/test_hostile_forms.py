@@ -31,7 +31,7 @@ from sqlalchemy import select
 from joinedup.core.clock import utcnow
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.models import DischargeAssessment, DischargeDelay, DischargePatient, DischargeReferral
-from joinedup.domains.discharge.schemas import AssessmentIn, PatientIn
+from joinedup.domains.discharge.schemas import AssessmentIn, DelayIn, OfferIn, PatientIn
 from joinedup.web.forms import shown
 from tests.domains.discharge.conftest import Discharge, act, assessment_body, dx, nhs, patient_body, today
 
@@ -191,6 +191,34 @@ def _question(stage: Stage) -> Target:
     return Target(f"/discharge/incoming/{rid}/question", lambda: {"text": "Is a hoist needed?"})
 
 
+def _accept(stage: Stage) -> Target:
+    rid = stage.referral()
+    act(
+        stage.dx,
+        "pam_provider",
+        service.offer,
+        settings=stage.dx.settings,
+        referral_id=rid,
+        data=OfferIn(start_date=today()),
+    )
+    return Target(f"/discharge/referrals/{rid}/accept", dict)
+
+
+def _withdraw(stage: Stage) -> Target:
+    rid = stage.referral(opened=False)
+    return Target(f"/discharge/referrals/{rid}/withdraw", lambda: {"confirm": "yes"})
+
+
+def _end_delay(stage: Stage) -> Target:
+    pid = stage.patient(assessed=False)
+    delay = act(stage.dx, "dan_discharge", service.add_delay, patient_id=pid, data=DelayIn(reason_code="C11"))
+    return Target(f"/discharge/patients/{pid}/delays/{delay.id}/end", dict)
+
+
+def _open(stage: Stage) -> Target:
+    return Target(f"/discharge/incoming/{stage.referral(opened=False)}/open", dict)
+
+
 FORMS = [
     FormCase("add a patient", "dan_discharge", _new_patient),
     FormCase("patient details", "dan_discharge", _details),
@@ -200,6 +228,10 @@ FORMS = [
     FormCase("record discharge", "dan_discharge", _discharge),
     FormCase("undo discharge", "dan_discharge", _undo),
     FormCase("answer a question", "dan_discharge", _answer),
+    FormCase("accept an offer", "dan_discharge", _accept),
+    FormCase("withdraw a referral", "dan_discharge", _withdraw),
+    FormCase("end a delay", "dan_discharge", _end_delay),
+    FormCase("open a referral", "pam_provider", _open, "/discharge/incoming"),
     FormCase("offer a place", "pam_provider", _offer, "/discharge/incoming"),
     FormCase("decline", "pam_provider", _decline, "/discharge/incoming"),
     FormCase("ask a question", "pam_provider", _question, "/discharge/incoming"),

@@ -277,3 +277,39 @@ def test_discharge_asks_first_naming_the_patient_and_the_time(client_as: Any, dx
     undone = dan.post(f"/discharge/patients/{pid}/undo-discharge", data={"csrf_token": token, "reason": "not_left"})
     assert undone.status_code == 200 and "Discharge undone" in undone.text
     assert dan.get(f"/api/v1/discharge/patients/{pid}").json()["status"] == "in_hospital"
+
+
+def test_withdrawing_a_referral_asks_first_naming_the_service(client_as: Any, dx: Discharge) -> None:
+    dan = client_as("dan_discharge")
+    token = _csrf(dan, "/discharge/patients/new")
+    added = _add(dan, token, _patient_form(next(numbers), name="Edna Testpatient"))
+    pid = str(added.url).rsplit("/", 1)[-1].split("?")[0]
+    assessment = {
+        "csrf_token": token,
+        "personal_care": "some",
+        "mobility": "walking_aid",
+        "continence": "continent",
+        "nutrition": "independent",
+        "medication_support": "prompt",
+        "cognition": "no_impairment",
+        "behaviour": "none",
+        "skin_integrity": "intact",
+        "carers_needed": "1",
+        "care_type": "nursing",
+        "funding": "council",
+        **_date("start_date", today()),
+    }
+    dan.post(f"/discharge/patients/{pid}/assessment", data=assessment)
+    dan.post(f"/discharge/patients/{pid}/refer", data={"csrf_token": token, "service_id": dx.services["oak"]})
+    board = dan.get(f"/discharge/patients/{pid}").text
+    rid = re.search(r'href="/discharge/referrals/([^"/]+)/withdraw"', board)
+    assert rid, "the withdraw button leads to a question"
+    assert f'action="/discharge/referrals/{rid.group(1)}/withdraw"' not in board
+    question = dan.get(f"/discharge/referrals/{rid.group(1)}/withdraw")
+    assert question.status_code == 200 and "Oak House" in question.text and "Edna Testpatient" in question.text
+    unasked = dan.post(f"/discharge/referrals/{rid.group(1)}/withdraw", data={"csrf_token": token})
+    assert "Referral withdrawn" not in unasked.text
+    assert dan.get(f"/api/v1/discharge/referrals/{rid.group(1)}").json()["state"] == "sent"
+    done = dan.post(f"/discharge/referrals/{rid.group(1)}/withdraw", data={"csrf_token": token, "confirm": "yes"})
+    assert "Referral withdrawn" in done.text
+    assert dan.get(f"/api/v1/discharge/referrals/{rid.group(1)}").json()["state"] == "withdrawn"

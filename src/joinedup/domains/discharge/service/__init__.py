@@ -38,6 +38,7 @@ from joinedup.domains.discharge.service.referrals import (
     open_referral,
     provider_view,
     refer,
+    referral_for_hospital,
     referral_out,
     withdraw,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "provider_referral",
     "provider_view",
     "refer",
+    "referral_for_hospital",
     "referral_out",
     "report_organisation",
     "report_range",

@@ -223,6 +223,11 @@ def get_referral(session: Session, *, actor: Principal, referral_id: str) -> tup
     raise not_found("referral", referral_id)
 
 
+def referral_for_hospital(session: Session, *, actor: Principal, referral_id: str) -> ReferralOut:
+    """A referral the caller's hospital sent, as its referral board shows it (404 for any other)."""
+    return referral_out(session, hospital_referral(session, actor, referral_id), for_provider=False, actor=actor)
+
+
 def referral_out(
     session: Session, referral: DischargeReferral, *, for_provider: bool, actor: Principal, now: datetime | None = None
 ) -> ReferralOut:

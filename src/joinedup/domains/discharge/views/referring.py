@@ -1,10 +1,11 @@
 """The hospital's side of referrals: refer to the chosen services, then accept an offer, answer a
-question or withdraw. A refusal comes back as the patient page (422) saying why."""
+question or withdraw (asked first: a withdrawn referral cannot be reopened). A refusal comes back
+as the patient page (422) saying why."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import not_found
@@ -14,6 +15,7 @@ from joinedup.domains.discharge.views.forms import FLASH, REFER_FORM, HubWriter,
 from joinedup.domains.discharge.views.patient_page import render_patient
 from joinedup.web.forms import Form, FormState, attempt
 from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 ACTIONS = {"accept": "offer-accepted", "withdraw": "referral-withdrawn", "answer": "answer-sent"}
@@ -31,6 +33,17 @@ async def refer(request: Request, actor: HubWriter, session: DbSession, state: S
     if done is not None:
         return FLASH.redirect(f"/discharge/patients/{patient_id}", f"referred-{len(done)}")
     return render_patient(request, actor, session, state.settings, patient_id, posted=fs)
+
+
+@router.get("/discharge/referrals/{referral_id}/withdraw", response_class=HTMLResponse)
+def confirm_withdraw(request: Request, actor: HubWriter, session: DbSession, referral_id: str) -> Response:
+    referral = service.referral_for_hospital(session, actor=actor, referral_id=referral_id)
+    return page(
+        request,
+        "discharge/confirm_withdraw.jinja",
+        {"title": f"Withdraw the referral to {referral.service_name}", "r": referral},
+        actor=actor,
+    )
 
 
 @router.post("/discharge/referrals/{referral_id}/{action}", response_class=HTMLResponse)
@@ -52,6 +65,8 @@ async def referral_action(
             MessageIn,
             lambda m: service.answer(session, actor=actor, referral_id=referral_id, text=m.text),
         )
+    elif action == "withdraw" and posted.get("confirm") != "yes":
+        return RedirectResponse(f"/discharge/referrals/{referral_id}/withdraw", status_code=303)
     else:
         form = Form(f"{action}-{referral_id}")
         fs = FormState(form=form.name)
