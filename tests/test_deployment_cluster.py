@@ -156,18 +156,18 @@ if PG_URL:
                 listener.start()
                 assert listener.ready.wait(15)
             admin_a = httpx.Client(base_url=base_a, cookies=cookies, headers=headers, timeout=10)
-            written = time.monotonic()
             renamed = admin_a.patch(f"/api/v1/organisations/{world.org_id('care_home_a')}", json={"name": "Renamed"})
+            written = time.monotonic()  # committed: the session commits before the response is sent
             assert renamed.status_code == 200, renamed.text
 
             # A capacity change through A: B's figures follow.
             body = capacity_update(
                 "a-1-second", service="a-1", minutes_ago=1, beds=[beds(accepting_admissions=9, vacant=10, occupied=26)]
             )
-            changed = time.monotonic()
             posted = httpx.post(
                 f"{base_a}/api/v1/capacity/updates", json={"updates": [body]}, headers={"X-API-Key": key}, timeout=10
             )
+            changed = time.monotonic()
             assert posted.status_code < 300, posted.text
             while (figure := _nursing_free(admin_b.get("/api/v1/visibility/system").json())) != 19.0:
                 assert time.monotonic() - changed < 1.0, f"B still shows {figure} free nursing beds"
