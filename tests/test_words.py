@@ -62,6 +62,9 @@ def test_counts_agree_with_their_number() -> None:
     assert words.count(1, "hour a week") == "1 hour a week"
     assert words.count(3, "hour a week") == "3 hours a week"
     assert words.count(2, "person") == "2 people"
+    assert words.count(120, "care recipient") == "120 care recipients"
+    assert words.count(2, "spare hour") + " a week" == "2 spare hours a week"
+    assert words.count(2, "visit per person") == "2 visits per person"
     assert words.count(2, "delay") == "2 delays" and words.count(2, "category") == "2 categories"
     assert words.count(None, "bed") == "Not recorded"
 

@@ -29,6 +29,7 @@ from joinedup.domains.organisations import schemas
 from joinedup.domains.organisations.models import Organisation
 from joinedup.domains.organisations.service import credentials
 from joinedup.domains.visibility import service as visibility
+from joinedup.web.words import number
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 COMMISSIONER = "commissioner@demo.joinedup.test"
@@ -153,7 +154,7 @@ def test_commissioner_drills_down_and_sees_a_pushed_change_live(browser, demo_se
     r = provider.post("/api/v1/capacity/updates", json=body)
     assert r.status_code < 300, r.text
     expect(page.get_by_test_id("table-capacity").locator("tr", has_text="Nursing care")).to_contain_text(
-        f"{before + 9:.1f}", timeout=10_000
+        number(before + 9), timeout=10_000
     )
     assert time.monotonic() - pushed < 5  # the page waits one second to gather bursts, then refreshes
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload

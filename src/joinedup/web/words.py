@@ -49,7 +49,6 @@ KNOWN: dict[str, str] = {
     "not_accepting": "Not accepting admissions",
     "waitlist": "Waiting list",
     "assessment_required": "Assessment needed first",
-    "accepting_admissions": "Free to admit now",
     "hours_per_week": "hours a week",
     "api_key": "API key",
     "oauth_client": "OAuth client",
@@ -144,20 +143,31 @@ def number(value: object, places: int = 1, grouping: bool = True) -> str:
     return "0" if text in {"-0", ""} else text
 
 
-IRREGULAR = {"person": "people", "day": "days", "hour a week": "hours a week", "child": "children"}
+IRREGULAR = {"person": "people", "child": "children"}
+
+
+_QUALIFIER = re.compile(r" (?:a|an|per|of|in|on|at|to) ")
+
+
+def _plural_word(word: str) -> str:
+    if word in IRREGULAR:
+        return IRREGULAR[word]
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in set("aeiou"):
+        return word[:-1] + "ies"
+    return word + "s"
 
 
 def plural(unit: str) -> str:
+    """The plural of a unit: its noun made plural, before any qualifier ("hour a week" -> "hours
+    a week", "care recipient" -> "care recipients", "person" -> "people")."""
     if unit in IRREGULAR:
         return IRREGULAR[unit]
-    head, _, rest = unit.partition(" ")
-    if head.endswith(("s", "x", "ch", "sh")):
-        head += "es"
-    elif head.endswith("y") and head[-2:-1] not in set("aeiou"):
-        head = head[:-1] + "ies"
-    else:
-        head += "s"
-    return f"{head} {rest}".strip()
+    match = _QUALIFIER.search(unit)
+    noun, rest = (unit[: match.start()], unit[match.start() :]) if match else (unit, "")
+    *before, last = noun.split(" ")
+    return " ".join([*before, _plural_word(last)]) + rest
 
 
 def count(value: object, unit: str, units: str | None = None, places: int = 1) -> str:
