@@ -77,6 +77,7 @@ def build(url: str, history: int, rng: random.Random) -> tuple[str, list[str], l
                     "longitude": lon,
                     "synthetic": True,
                     "active": True,
+                    "identity_status": "verified",
                 }
             )
             sections = _sections(rng, now - timedelta(minutes=rng.randint(1, 60 * 30)), f"u{i}")

@@ -153,6 +153,7 @@ def build(url: str, rng: random.Random) -> tuple[str, str, list[str], list[str]]
                     "longitude": lon,
                     "synthetic": True,
                     "active": True,
+                    "identity_status": "verified",
                 }
             )
             age = timedelta(minutes=rng.randint(1, 60 * 30))

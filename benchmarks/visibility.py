@@ -232,6 +232,7 @@ def build(url: str, snapshot_days: int, rng: random.Random) -> dict[str, Any]:
                     "longitude": -2.33 + rng.uniform(-0.08, 0.08),
                     "synthetic": True,
                     "active": True,
+                    "identity_status": "verified",
                 }
             )
             sections = _sections(rng, now - timedelta(minutes=rng.randint(1, 60 * 30)))

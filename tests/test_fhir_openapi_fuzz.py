@@ -13,7 +13,7 @@ from hypothesis import settings as hsettings
 from schemathesis.checks import positive_data_acceptance
 
 from joinedup.core.auth.models import AccessLevel
-from tests.domains.capacity.conftest import SERVICE, api_key_for
+from tests.domains.capacity.conftest import SERVICE, api_key_for, approve, update
 
 
 @pytest.fixture
@@ -23,15 +23,18 @@ def fhir_schema(app, world):  # type: ignore[no-untyped-def]
 
 schema = schemathesis.pytest.from_fixture("fhir_schema")
 CI = os.environ.get("JOINEDUP_NO_SKIPS") == "1"
+EXAMPLES = 100  # per operation, in the slow lane (derandomised in CI)
 
 
 @pytest.fixture
 def provider_headers(app, world, session_factory) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """A care home's rostering system (read-write API key) with one service registered, so the
-    fuzzer reaches the write paths, not only the refusals."""
+    """A care home's rostering system (read-write API key) with one approved service that has
+    reported, so the fuzzer reaches the write paths, not only the refusals."""
     key = api_key_for(session_factory, world, "care_home_a", "pam_provider", AccessLevel.READ_WRITE)
     with TestClient(app, headers={"X-API-Key": key}) as client:
-        client.put("/api/v1/capacity/services/home-1", json=SERVICE)
+        assert client.put("/api/v1/capacity/services/home-1", json=SERVICE).status_code == 201
+        approve(session_factory, world, "home-1")
+        assert client.post("/api/v1/capacity/updates", json={"updates": [update("fuzz-1")]}).status_code == 200
     return {"X-API-Key": key}
 
 
@@ -46,7 +49,7 @@ def test_the_fhir_document_lists_only_the_facade(app) -> None:  # type: ignore[n
 
 @pytest.mark.slow
 @schema.parametrize()
-@hsettings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=CI)
+@hsettings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=CI)
 def test_fhir_conforms_to_its_openapi_document(case, provider_headers) -> None:  # type: ignore[no-untyped-def]
     # As for the JSON API: some rules are beyond JSON Schema (a FHIR dateTime's shape, references
     # to ids the server issued), and their 4xx answers are right.

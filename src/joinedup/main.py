@@ -7,7 +7,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.routing import compile_path
@@ -20,6 +20,7 @@ from joinedup.core import periodic
 from joinedup.core.auth.visible_sets import use_visible_sets
 from joinedup.core.changes import relay_after_commit
 from joinedup.core.context import RequestContext, set_request_context
+from joinedup.core.contract import strict_types
 from joinedup.core.deps import route_rule
 from joinedup.core.errors import PROBLEM_BASE, Problem, install_problem_handlers, problem_response
 from joinedup.core.event_access import use_topic_rules
@@ -125,6 +126,10 @@ def wire() -> None:
     )
 
 
+# Every JSON API route refuses values of another type than its OpenAPI document says.
+CONTRACT = [Depends(strict_types)]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = with_local_secret(settings or get_settings())
     wire()
@@ -196,14 +201,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(
         app, html_handler=web_views.html_error, allowed_methods=lambda path: allowed_methods(app, path)
     )
-    app.include_router(core_api.router, prefix=API_PREFIX)
-    app.include_router(organisations_api.router, prefix=API_PREFIX)
-    app.include_router(audit_api.router, prefix=API_PREFIX)
-    app.include_router(capacity_api.router, prefix=API_PREFIX)
-    app.include_router(homecare_api.router, prefix=API_PREFIX)
-    app.include_router(discharge_api.router, prefix=API_PREFIX)
-    app.include_router(visibility_api.router, prefix=API_PREFIX)
-    app.include_router(neighbourhoods_api.router, prefix=API_PREFIX)
+    app.include_router(core_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(organisations_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(audit_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(capacity_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(homecare_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(discharge_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(visibility_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
+    app.include_router(neighbourhoods_api.router, prefix=API_PREFIX, dependencies=CONTRACT)
     app.include_router(web_views.router)
     app.include_router(api_docs.docs_router(f"{API_PREFIX}/openapi.json"), prefix=API_PREFIX)
     app.include_router(organisations_views.router)

@@ -12,7 +12,7 @@ from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.models import AccessLevel, User
 from joinedup.core.deps import SESSION_COOKIE
 from joinedup.db.tenancy import Scope
-from tests.domains.capacity.conftest import SERVICE, api_key_for, beds, update
+from tests.domains.capacity.conftest import SERVICE, api_key_for, approve, beds, update
 from tests.live_server import serve
 
 
@@ -35,6 +35,7 @@ def test_capacity_page_updates_live_when_a_provider_pushes(browser, app, world, 
     with serve(app) as base:
         provider = httpx.Client(base_url=base, headers={"X-API-Key": key})
         assert provider.put("/api/v1/capacity/services/home-1", json=SERVICE).status_code == 201
+        approve(session_factory, world, "home-1")  # a new service is found once approved
         first = provider.post(
             "/api/v1/capacity/updates", json={"updates": [update("u1", beds=[beds(accepting_admissions=4)])]}
         )

@@ -23,6 +23,8 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.permissions import Role
 from joinedup.db.tenancy import Scope
 from joinedup.demo.seed import DEMO_PASSWORD
+from joinedup.domains.capacity import service as capacity
+from joinedup.domains.capacity.models import CapacityService
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.schemas import PatientIn, uk_today
 from joinedup.domains.organisations import schemas
@@ -104,6 +106,23 @@ def _provider_key(session_factory) -> tuple[str, str]:  # type: ignore[no-untype
         return key, org.name
 
 
+def _approve(session_factory, provider_service_id: str) -> None:  # type: ignore[no-untyped-def]
+    """The demo's system administrator approves a new service (a new service counts once approved)."""
+    with session_factory() as session:
+        session.info["scope"] = Scope.system("e2e approval")
+        found = session.execute(
+            select(CapacityService.id, CapacityService.system_id).where(
+                CapacityService.provider_service_id == provider_service_id
+            )
+        ).one()
+        admin = session.scalars(select(User.id).where(User.email == "admin@demo.joinedup.test")).one()
+        actor = Principal(
+            kind="user", actor_id=admin, role=Role.SYSTEM_ADMINISTRATOR, organisation_id=None, system_id=found.system_id
+        )
+        capacity.decide_identity(session, actor=actor, service_id=found.id, approve=True)
+        session.commit()
+
+
 def _nursing_free(page: Any) -> float:
     row = page.get_by_test_id("table-capacity").locator("tr", has_text="Nursing care")
     return float(row.locator("td").nth(1).inner_text())
@@ -128,6 +147,7 @@ def test_commissioner_drills_down_and_sees_a_pushed_change_live(browser, demo_se
     assert provider.put(
         "/api/v1/capacity/services/e2e-new-wing", json={"name": "New wing", "kind": "care_home", "postcode": "M41 5BU"}
     ).status_code in (200, 201)
+    _approve(session_factory, "e2e-new-wing")
     pushed = time.monotonic()
     body = {
         "updates": [

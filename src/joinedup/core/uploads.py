@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
-from joinedup.core.errors import ProblemError, invalid
+from joinedup.core.errors import FieldError, ProblemError, invalid
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 _CHUNK = 64 * 1024
@@ -48,10 +48,17 @@ async def _read_limited(chunks: AsyncIterator[bytes], *, max_bytes: int, field: 
 
 
 def decode_csv(raw: bytes, *, max_rows: int | None = None, required: bool = False, field: str = "body") -> str:
-    """The upload as text, or a 422 naming `field`: empty (when required), not UTF-8, NUL, too many rows."""
+    """The upload as text, or a 422 naming `field`: empty (when required), UTF-16 or otherwise not
+    UTF-8, NUL, too many rows."""
     if required and not raw.strip():
         raise invalid(
             field, "send the CSV file as the request body" if field == "body" else "choose a CSV file", "missing"
+        )
+    head = raw[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") * 3 > len(head):
+        # UTF-16 (a spreadsheet's "Unicode text"): every other byte NUL. Said as such, never echoed.
+        raise invalid(
+            field, "the file is UTF-16 text: save it as CSV UTF-8 (comma delimited) and upload it again", "encoding"
         )
     try:
         text = raw.decode("utf-8-sig")
@@ -84,6 +91,20 @@ def _csv_problem(exc: csv.Error) -> str:
     if said.startswith("field larger than field limit"):
         return f"a value is longer than {csv.field_size_limit():,} characters"
     return f"this is not CSV ({said})"
+
+
+def require_csv_media_type(request: Request) -> None:
+    """A 415 problem unless the body is declared as text/csv (a JSON or form body is not a CSV
+    file); document it with `json_body.UNSUPPORTED_MEDIA_TYPE`."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "text/csv":
+        raise ProblemError(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the CSV file as the request body with Content-Type: text/csv.",
+            errors=[FieldError(field="header.Content-Type", message="must be text/csv", code="media_type")],
+        )
 
 
 async def read_csv_body(

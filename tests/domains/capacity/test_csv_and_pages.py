@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,8 +13,9 @@ from sqlalchemy import func, select
 from joinedup.db.tenancy import Scope
 from joinedup.domains.capacity import csv_io
 from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
-from tests.domains.capacity.conftest import update
+from tests.domains.capacity.conftest import NOW, update
 
+CSV = {"content-type": "text/csv"}
 HEADER = (
     "update_id,provider_service_id,as_of,source_system,status,note,bed_type,physical,staffed,occupied,reserved,"
     "vacant,accepting_admissions,time_band,spare_hours_per_week,postcode_districts,lsoa_codes,skills,earliest_start"
@@ -30,10 +32,11 @@ def _csv(*rows: str) -> str:
     return "\n".join([HEADER, *rows]) + "\n"
 
 
-GOOD = "c1,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
-GOOD2 = "c1,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,residential,10,10,8,0,2,2,,,,,,"
-BAD = "c2,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,33,1,6,4,,,,,,"
-UNKNOWN = "c3,home-1,2026-11-20T09:00:00+00:00,Sheet,accepting,,spaceship,40,36,30,1,6,4,,,,,,"
+AS_OF = (NOW - timedelta(days=2)).replace(hour=9, minute=0, second=0).isoformat()
+GOOD = f"c1,home-1,{AS_OF},Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
+GOOD2 = f"c1,home-1,{AS_OF},Sheet,accepting,,residential,10,10,8,0,2,2,,,,,,"
+BAD = f"c2,home-1,{AS_OF},Sheet,accepting,,nursing,40,36,33,1,6,4,,,,,,"
+UNKNOWN = f"c3,home-1,{AS_OF},Sheet,accepting,,spaceship,40,36,30,1,6,4,,,,,,"
 
 
 def test_template_downloads_and_is_itself_valid(provider_system) -> None:
@@ -55,7 +58,7 @@ def _sheet(rows: list[dict[str, str]]) -> str:
 
 
 def test_reablement_and_admission_rule_columns_become_sections(provider_system) -> None:
-    head = {"provider_service_id": "home-1", "as_of": "2026-11-20T09:00:00+00:00", "source_system": "Sheet"}
+    head = {"provider_service_id": "home-1", "as_of": AS_OF, "source_system": "Sheet"}
     rules = {"admission_days": "mon tue", "admission_from_time": "08:00", "admission_to_time": "20:00"}
     rules["admission_funding"] = "council nhs_continuing_healthcare"
     r1 = {**head, **rules, "update_id": "r1", "status": "accepting"}
@@ -81,12 +84,14 @@ def test_reablement_and_admission_rule_columns_become_sections(provider_system) 
             "admission_funding": "council",
         },
     ]
-    r = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows)).json()
+    r = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows), headers=CSV
+    ).json()
     # Errors land on the row and column they came from, named as the CSV names them.
     assert {(e["row"], e["field"]) for e in r["errors"]} == {(4, "reablement_hours_per_week"), (5, "admission_to_time")}
     rows[2]["reablement_hours_per_week"] = "4"
     rows[3].update(admission_from_time="08:00", admission_to_time="20:00")
-    ok = provider_system.post("/api/v1/capacity/updates.csv", content=_sheet(rows))
+    ok = provider_system.post("/api/v1/capacity/updates.csv", content=_sheet(rows), headers=CSV)
     assert ok.status_code == 200 and ok.json()["stored"] == 2, ok.text
     got = provider_system.get("/api/v1/capacity/services/home-1").json()["sections"]
     assert got["reablement"]["value"] == [
@@ -95,7 +100,9 @@ def test_reablement_and_admission_rule_columns_become_sections(provider_system) 
     ]
     assert got["admission_rules"]["update_id"] == "r2" and got["admission_rules"]["value"]["days"] == ["mon"]
     rows[1]["admission_days"] = "sun"  # one update, two different sets of rules
-    clash = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows))
+    clash = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_sheet(rows), headers=CSV
+    )
     assert (3, "admission_days") in {(e["row"], e["field"]) for e in clash.json()["errors"]}
 
 
@@ -116,23 +123,27 @@ def test_dry_run_reports_every_row_error_and_stores_nothing(provider_system, ses
 
 def test_valid_upload_is_stored_as_one_update_per_update_id(provider_system, session_factory) -> None:
     dry = provider_system.post(
-        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(GOOD, GOOD2)
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(GOOD, GOOD2), headers=CSV
     ).json()
     assert dry["errors"] == [] and dry["stored"] == 0 and _rows(session_factory) == 0
-    r = provider_system.post("/api/v1/capacity/updates.csv", content=_csv(GOOD, GOOD2))
+    r = provider_system.post("/api/v1/capacity/updates.csv", content=_csv(GOOD, GOOD2), headers=CSV)
     assert r.status_code == 200 and r.json()["stored"] == 1
     got = provider_system.get("/api/v1/capacity/services/home-1").json()
     assert [b["bed_type"] for b in got["sections"]["beds"]["value"]] == ["nursing", "residential"]
 
 
 def test_unknown_service_and_bad_columns_are_row_errors(provider_system) -> None:
-    other = "c9,not-mine,2026-11-20T09:00:00+00:00,Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
-    r = provider_system.post("/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(other)).json()
-    assert [(e["row"], e["field"]) for e in r["errors"]] == [(2, "provider_service_id")]
-    cols = provider_system.post(
-        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content="update_id,colour\nx,blue\n"
+    other = f"c9,not-mine,{AS_OF},Sheet,accepting,,nursing,40,36,30,1,6,4,,,,,,"
+    r = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content=_csv(other), headers=CSV
     ).json()
-    assert {e["field"] for e in cols["errors"]} >= {"colour", "provider_service_id", "as_of"}
+    assert [(e["row"], e["field"]) for e in r["errors"]] == [(2, "provider_service_id")]
+    # A file not in the template's columns cannot be checked row by row: refused, even on a dry run.
+    cols = provider_system.post(
+        "/api/v1/capacity/updates.csv", params={"dry_run": "true"}, content="update_id,colour\nx,blue\n", headers=CSV
+    )
+    assert cols.status_code == 422
+    assert {e["field"] for e in cols.json()["errors"]} >= {"row.1.colour", "row.1.provider_service_id", "row.1.as_of"}
 
 
 def test_capacity_tracker_export_for_a_provider_and_a_place(provider_system, client_as, world) -> None:
@@ -211,7 +222,7 @@ def test_csv_upload_page_dry_run(provider_system, client_as) -> None:
     form = pam.get("/capacity/upload")
     files = {"file": ("cap.csv", _csv(GOOD, BAD), "text/csv")}
     r = pam.post("/capacity/upload", data={"csrf_token": _csrf(form.text), "dry_run": "yes"}, files=files)
-    assert r.status_code == 422 and "Row 3, vacant" in r.text
+    assert r.status_code == 422 and "Row 3, column vacant" in r.text and "There is a problem" in r.text
 
 
 def _inputs(page: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
 from tests.domains.capacity.conftest import NOW, beds, iso, update
 
+CSV = {"content-type": "text/csv"}
 SANER = "http://hl7.org/fhir/saner/CodeSystem/MeasuredValues"
 JUP = "https://joinedup.org.uk/fhir/CodeSystem/bed-counts"
 BED_TYPE = "https://joinedup.org.uk/fhir/CodeSystem/bed-type"
@@ -156,7 +157,7 @@ def test_three_channels_one_state(provider_system, client_as) -> None:
         + [""] * 6
     )
     header = provider_system.get("/api/v1/capacity/updates/template.csv").text.splitlines()[0]
-    up = provider_system.post("/api/v1/capacity/updates.csv", content=f"{header}\n{row}\n")
+    up = provider_system.post("/api/v1/capacity/updates.csv", content=f"{header}\n{row}\n", headers=CSV)
     assert up.status_code == 200 and up.json()["stored"] == 1, up.text
     expected_by_channel.append(second)
     # 3. FHIR MeasureReport

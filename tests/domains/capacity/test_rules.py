@@ -19,7 +19,7 @@ from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
 from joinedup.domains.organisations.models import Organisation
 from joinedup.geo import distance
 
-T0 = datetime(2026, 11, 1, tzinfo=UTC)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)  # within the standard's window
 counter = itertools.count()
 
 update_st = st.builds(

@@ -18,7 +18,7 @@ from joinedup.domains.discharge.schemas import Demand, DischargeSummary, Waiting
 from joinedup.domains.visibility import service as visibility
 from joinedup.domains.visibility.models import TrustDaily, TrustDelayMonthly
 from joinedup.domains.visibility.service import TrustSeriesFigures, import_trust_history
-from tests.domains.capacity.conftest import api_key_for, beds
+from tests.domains.capacity.conftest import api_key_for, approve, beds
 from tests.domains.capacity.conftest import update as capacity_update
 
 # (organisation key, persona acting for it, service id, nursing beds accepting admissions)
@@ -55,9 +55,10 @@ def keys(app, world, session_factory) -> dict[str, str]:  # type: ignore[no-unty
 
 
 @pytest.fixture
-def capacity(app, world, keys) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def capacity(app, world, keys, session_factory) -> dict[str, str]:  # type: ignore[no-untyped-def]
     for org, _, service_id, accepting in SERVICES:
         push(app, keys[org], service_id, accepting, f"{service_id}-first")
+        approve(session_factory, world, service_id, org_key=org)  # new services count once approved
     return keys
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from joinedup.core.audit import AuditEvent
 from joinedup.domains.visibility import presentation as exports
 from joinedup.domains.visibility.schemas import Table
+from tests.domains.capacity.conftest import approve
 from tests.domains.capacity.conftest import update as capacity_update
 from tests.domains.visibility.conftest import push
 
@@ -222,7 +223,7 @@ def test_services_fall_in_their_trafford_locality() -> None:
     assert maps.locality_names() == ["Central", "North", "South", "West"]
 
 
-def test_reablement_reported_in_hours_counts_as_free(app, client_as, keys) -> None:  # type: ignore[no-untyped-def]
+def test_reablement_reported_in_hours_counts_as_free(app, client_as, keys, world, session_factory) -> None:  # type: ignore[no-untyped-def]
     """The standard allows a reablement pathway to report only spare hours a week: the system
     picture counts them, as capacity search and discharge matching do (one reading of sections)."""
     with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": keys["care_home_a"]}) as provider:
@@ -231,6 +232,7 @@ def test_reablement_reported_in_hours_counts_as_free(app, client_as, keys) -> No
             json={"name": "Reablement r-1", "kind": "reablement", "postcode": "M41 5BU"},
         )
         assert r.status_code < 300, r.text
+        approve(session_factory, world, "r-1")
         body = capacity_update(
             "r-1-first", service="r-1", status="accepting", reablement=[{"pathway": 1, "hours_per_week": 20}]
         )

@@ -13,7 +13,7 @@ from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import PROBLEM_RESPONSES
 from joinedup.core.json_body import UNSUPPORTED_MEDIA_TYPE, RawJson, json_body, parse_json_body
 from joinedup.core.pagination import Page
-from joinedup.core.uploads import csv_request_body, read_csv_body
+from joinedup.core.uploads import csv_request_body, read_csv_body, require_csv_media_type
 from joinedup.domains.capacity import csv_io, permissions, schemas, service
 
 router = APIRouter(prefix="/capacity", tags=["capacity"], responses=PROBLEM_RESPONSES)
@@ -51,7 +51,11 @@ def standard_v1() -> dict[str, Any]:
     }
 
 
-@router.put("/services/{provider_service_id}", response_model=schemas.ServiceOut)
+@router.put(
+    "/services/{provider_service_id}",
+    response_model=schemas.ServiceOut,
+    responses={201: {"model": schemas.ServiceOut, "description": "Created"}},
+)
 def put_service(
     actor: Writer,
     session: DbSession,
@@ -60,7 +64,9 @@ def put_service(
     body: schemas.ServiceIn,
     organisation_id: OrganisationId = None,
 ) -> schemas.ServiceOut:
-    """Create or update a service by your own identifier for it (201 when created)."""
+    """Create or update a service by your own identifier for it (201 when created). A CQC location
+    id must be registered to your organisation; a new or changed name, CQC location id or place
+    is `unverified` until an administrator of your care system approves it."""
     out, created = service.upsert_service(
         session, actor=actor, provider_service_id=provider_service_id, data=body, organisation_id=organisation_id
     )
@@ -205,7 +211,12 @@ def csv_template(_: Writer) -> Response:
     )
 
 
-@router.post("/updates.csv", response_model=schemas.CsvResult, openapi_extra=csv_request_body())
+@router.post(
+    "/updates.csv",
+    response_model=schemas.CsvResult,
+    openapi_extra=csv_request_body(),
+    responses=UNSUPPORTED_MEDIA_TYPE,
+)
 async def upload_csv(
     actor: Writer,
     session: DbSession,
@@ -215,7 +226,8 @@ async def upload_csv(
     organisation_id: OrganisationId = None,
 ) -> schemas.CsvResult:
     """Upload capacity as CSV (the template's columns). All rows are checked before any is stored."""
-    text = await read_csv_body(request)  # rows are counted by csv_io, each refused one reported
+    require_csv_media_type(request)
+    text = await read_csv_body(request, required=True)  # rows are counted by csv_io, each refused one reported
     return csv_io.upload(
         session, actor=actor, settings=state.settings, text=text, dry_run=dry_run, organisation_id=organisation_id
     )

@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +22,7 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import FieldError, ProblemError, error_loc, invalid
 from joinedup.domains.capacity import schemas, service
+from joinedup.domains.capacity.csv_records import read_records
 from joinedup.domains.capacity.engine import freshness, merge
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
 from joinedup.domains.organisations import service as organisations
@@ -103,13 +105,15 @@ TEMPLATE_ROWS: list[dict[str, str]] = [
 def template() -> str:
     """A filled-in example: a care home (two bed types, admission rules), a homecare branch,
     and a reablement team; each update is the rows sharing its update_id."""
+    day = utcnow().date()  # today's date, so the example is itself a valid upload
+    as_of = f"{day.isoformat()}T00:00:00+00:00"
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", restval="")
     writer.writeheader()
     home = {
-        "update_id": "2026-11-23-ash-1",
+        "update_id": f"{day.isoformat()}-ash-1",
         "provider_service_id": "ASH-01",
-        "as_of": "2026-11-23T09:00:00+00:00",
+        "as_of": as_of,
         "source_system": "CareRoster 4.2",
         "status": "accepting",
     }
@@ -117,23 +121,23 @@ def template() -> str:
         writer.writerow({**home, **row})
     writer.writerow(
         {
-            "update_id": "2026-11-23-hc-1",
+            "update_id": f"{day.isoformat()}-hc-1",
             "provider_service_id": "HC-SALE",
-            "as_of": "2026-11-23T09:00:00+00:00",
+            "as_of": as_of,
             "source_system": "CareRoster 4.2",
             "status": "accepting",
             "time_band": "morning",
             "spare_hours_per_week": "12.5",
             "postcode_districts": "M33 M32",
             "skills": "double_up dementia",
-            "earliest_start": "2026-12-01",
+            "earliest_start": (day + timedelta(days=7)).isoformat(),
         }
     )
     writer.writerow(
         {
-            "update_id": "2026-11-23-re-1",
+            "update_id": f"{day.isoformat()}-re-1",
             "provider_service_id": "REABLE-1",
-            "as_of": "2026-11-23T09:00:00+00:00",
+            "as_of": as_of,
             "source_system": "CareRoster 4.2",
             "status": "accepting",
             "reablement_pathway": "1",
@@ -174,23 +178,28 @@ def _column(section: str, name: str | None) -> str:
 
 def parse(text: str) -> tuple[list[schemas.CapacityUpdate], list[int], list[dict[str, Any]]]:
     """Updates, the first row number of each, and every row error (row 1 is the header)."""
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
+    records = read_records(text)
+    bad = records.unreadable
+    if bad is not None and bad.row == 1:
+        return [], [], [_row_error(1, bad.column, bad.message, "unreadable")]
+    header = records.header
     missing = [c for c in ("update_id", "provider_service_id", "as_of", "source_system") if c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
+    unknown = [c if len(c) <= 40 else c[:40] + "…" for c in header if c not in COLUMNS]
     errors = [_row_error(1, c, "required column is missing", "missing") for c in missing]
     errors += [_row_error(1, c, "unknown column", "extra_forbidden") for c in unknown]
     if errors:
-        return [], [], errors
+        return [], [], errors  # the rows cannot be read without their columns
+    if bad is not None:  # the rows before it are still checked, so every error is reported at once
+        errors.append(_row_error(bad.row, bad.column, bad.message, "unreadable"))
     groups: dict[str, _Group] = {}
-    for number, row in enumerate(reader, start=2):
+    for number, row in records.rows:
         if number - 1 > MAX_ROWS:
             errors.append(_row_error(number, "row", f"at most {MAX_ROWS} rows per upload", "too_long"))
             break
-        if None in row:
+        if row is None:
             errors.append(_row_error(number, "row", "more values than columns", "invalid"))
             continue
-        values = {k: (v or "").strip() for k, v in row.items() if k}
+        values = {k: v.strip() for k, v in row.items()}
         uid = values.get("update_id", "")
         group = groups.setdefault(uid, _Group(first_row=number, fields={}))
         for name in ("update_id", "provider_service_id", "as_of", "source_system", "status", "note"):
@@ -252,6 +261,14 @@ def upload(
     """Check every row; store nothing if any is bad (or on a dry run)."""
     org = service.target_organisation(session, actor=actor, organisation_id=organisation_id)
     updates, rows, errors = parse(text)
+    if any(e["row"] == 1 for e in errors):  # not in the template's columns: no row can be checked
+        raise ProblemError(
+            422,
+            "validation",
+            "Invalid request",
+            "The file is not in the template's columns; nothing was checked or stored.",
+            errors=[FieldError(field=f"row.1.{e['field']}", message=e["message"], code=e["code"]) for e in errors],
+        )
     count = max(0, len([line for line in text.splitlines() if line.strip()]) - 1)
     if updates and not errors:
         savepoint = session.begin_nested()
@@ -297,8 +314,11 @@ def capacity_tracker(
         .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
         .where(CapacityService.kind == schemas.ServiceKind.CARE_HOME.value, CapacityService.active.is_(True))
     )
-    if place_id is not None:
-        stmt = stmt.where(CapacityService.place_id == place_id)
+    if place_id is not None:  # a place's return counts only services whose identity is verified
+        stmt = stmt.where(
+            CapacityService.place_id == place_id,
+            CapacityService.identity_status == schemas.IdentityStatus.VERIFIED.value,
+        )
     else:
         org_id = organisation_id or actor.organisation_id
         if org_id is None:

@@ -192,6 +192,7 @@ def seed_capacity(session: Session, *, settings: Settings, data_dir: Path, seed:
             longitude=site.longitude if site else None,
             cqc_location_id=org.cqc_location_id,
             synthetic=True,
+            identity_status="verified",  # the register's own location, as the register names it
         )
         session.add(svc)
         session.flush()

@@ -1,6 +1,8 @@
 """Capacity: provider services, the append-only update history, and the current state.
 
-A service is keyed by its organisation and the provider's own identifier for it. Every update
+A service is keyed by its organisation and the provider's own identifier for it; its identity
+(name, CQC location id, where it is) is verified by an administrator of the care system before
+it counts anywhere but on its own provider's pages (`identity_status`). Every update
 a provider sends is kept (`capacity_updates`); `capacity_current` holds, per service, the
 newest value of each section (beds, homecare, reablement, admission rules, status), and is
 changed only by an update whose (as_of, update_id) is newer than what it holds.
@@ -24,6 +26,8 @@ class CapacityService(IdMixin, TimestampMixin, TenantScoped, Base):
     __tablename__ = "capacity_services"
     __table_args__ = (
         UniqueConstraint("organisation_id", "provider_service_id", name="uq_capacity_services_org_provider_id"),
+        # A CQC location is one place: no two services anywhere may claim it.
+        Index("uq_capacity_services_cqc_location_id", "cqc_location_id", unique=True),
         Index("ix_capacity_services_lat_lon", "latitude", "longitude"),
     )
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -39,6 +43,8 @@ class CapacityService(IdMixin, TimestampMixin, TenantScoped, Base):
     cqc_location_id: Mapped[str | None] = mapped_column(String(20))
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "verified", "unverified" (a new or changed identity awaiting approval) or "rejected".
+    identity_status: Mapped[str] = mapped_column(String(12), default="unverified", server_default="unverified")
 
 
 class CapacityUpdateRow(TenantScoped, Base):

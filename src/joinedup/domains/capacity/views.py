@@ -17,11 +17,12 @@ from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError, form_errors
 from joinedup.core.permissions import Permission, Role
 from joinedup.core.uploads import read_csv_upload
-from joinedup.domains.capacity import csv_io, permissions, schemas, service
+from joinedup.domains.capacity import csv_io, identity_views, permissions, schemas, service
 from joinedup.web.render import check_csrf, page
 from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
+router.include_router(identity_views.router)  # approving services' names and places
 Reader = Annotated[Principal, Depends(permissions.can_read_capacity)]
 Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
 Text = Annotated[str | None, Query(max_length=200)]
@@ -112,6 +113,7 @@ def capacity_home(
             # A provider corrects its own services; a system administrator any service.
             "edit_all": actor.can(Permission.CAPACITY_WRITE) and actor.role is Role.SYSTEM_ADMINISTRATOR,
             "own_org": actor.organisation_id if actor.can(Permission.CAPACITY_WRITE) else None,
+            "awaiting_approval": service.count_awaiting_approval(session, actor=actor),
         },
         actor=actor,
         status_code=422 if errors else 200,
@@ -288,7 +290,7 @@ async def upload(request: Request, actor: Writer, session: DbSession, state: Sta
     check_csrf(request, str(form.get("csrf_token") or ""))
     dry_run = form.get("dry_run") == "yes"
     try:
-        text = await read_csv_upload(form.get("file"))
+        text = await read_csv_upload(form.get("file"), required=True)
         result = csv_io.upload(session, actor=actor, settings=state.settings, text=text, dry_run=dry_run)
     except ProblemError as exc:
         if exc.status >= 500:
@@ -296,16 +298,29 @@ async def upload(request: Request, actor: Writer, session: DbSession, state: Sta
         errors = [
             {
                 "row": e.field.split(".")[1] if e.field.startswith("row.") else "",
-                "field": e.field.split(".")[-1],
+                "field": e.field.split(".")[-1] if e.field.startswith("row.") else "",
                 "message": e.message,
             }
             for e in exc.errors
         ] or [{"row": "", "field": "", "message": exc.detail or exc.title}]
-        result = schemas.CsvResult(dry_run=False, rows=0, stored=0, errors=errors)
+        result = schemas.CsvResult(dry_run=dry_run, rows=0, stored=0, errors=errors)
     return page(
         request,
         "capacity/upload.jinja",
-        {"title": "Upload capacity (CSV)", "result": result},
+        {"title": "Upload capacity (CSV)", "result": result, "problems": upload_problems(result.errors)},
         actor=actor,
         status_code=422 if result.errors else 200,
     )
+
+
+def upload_problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each problem with a file, as the error summary lists it: where it is, then what is wrong,
+    each linking to the file field (the GOV.UK pattern: the field is the file)."""
+    out = []
+    for e in errors:
+        row, column = str(e.get("row") or ""), str(e.get("field") or "")
+        where = "Header" if row == "1" else f"Row {row}" if row else "The file"
+        if column and column != "row":
+            where += f", column {column}"
+        out.append({"text": f"{where}: {e['message']}", "href": "#file"})
+    return out

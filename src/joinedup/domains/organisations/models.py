@@ -59,3 +59,15 @@ class Site(IdMixin, TimestampMixin, TenantScoped, Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     organisation: Mapped[Organisation] = relationship(back_populates="sites")
+
+
+class ProviderLocation(IdMixin, TimestampMixin, TenantScoped, Base):
+    """A CQC location registered to a provider by an administrator, besides the organisation's
+    own `cqc_location_id`: a provider may publish capacity only for locations registered to it."""
+
+    __tablename__ = "provider_locations"
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    system_id: Mapped[str] = mapped_column(ForeignKey("care_systems.id"), index=True)
+    cqc_location_id: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(8))

@@ -78,6 +78,17 @@ class SiteRef:
 
 
 @dataclass(frozen=True, slots=True)
+class LocationRef:
+    """A CQC location registered to a provider besides the organisation's own."""
+
+    id: str
+    organisation_id: str
+    cqc_location_id: str
+    name: str
+    postcode: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class PlaceRef:
     id: str
     system_id: str
@@ -96,6 +107,14 @@ Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(norma
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class LocationIn(Strict):
+    """A CQC location to register to a provider (its id, as the CQC register gives it)."""
+
+    cqc_location_id: CqcLocationId
+    name: Name
+    postcode: Postcode | None = None
 
 
 class SiteIn(Strict):

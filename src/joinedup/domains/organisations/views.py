@@ -1,4 +1,5 @@
-"""Pages: the organisation directory and user administration."""
+"""Pages: the organisation directory. Its API keys, CQC locations and users have pages of their own
+(credential_views, location_views, user_views), mounted here."""
 
 from __future__ import annotations
 
@@ -11,19 +12,25 @@ from pydantic import ValidationError
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import ProblemError, error_loc, error_message
-from joinedup.core.permissions import ROLE_LABELS, STAFF_ROLES, Permission, Role
-from joinedup.domains.organisations import credential_views, permissions, schemas, service
-from joinedup.domains.organisations.models import Organisation
+from joinedup.core.permissions import Permission, Role
+from joinedup.domains.organisations import (
+    credential_views,
+    location_views,
+    permissions,
+    schemas,
+    service,
+    user_views,
+)
 from joinedup.domains.organisations.schemas import OrganisationType
 from joinedup.web.render import check_csrf, page
 from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
 router.include_router(credential_views.router)  # an organisation's API keys
+router.include_router(location_views.router)  # the CQC locations registered to a provider
+router.include_router(user_views.router)  # users, and a person's own roles
 Reader = Annotated[Principal, Depends(permissions.can_read_organisations)]
 Manager = Annotated[Principal, Depends(permissions.can_manage_organisations)]
-UserReader = Annotated[Principal, Depends(permissions.can_read_users)]
-UserManager = Annotated[Principal, Depends(permissions.can_manage_users)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 
@@ -105,92 +112,3 @@ def organisation(request: Request, actor: Reader, session: DbSession, organisati
     return page(
         request, "organisations/detail.jinja", {"title": org.name, "org": org, "manages_keys": keys}, actor=actor
     )
-
-
-def _org_names(session: DbSession, actor: Principal) -> dict[str, str]:
-    rows, _ = service.list_organisations(session, actor=actor, limit=500)
-    return {o.id: o.name for o in rows}
-
-
-@router.get("/users", response_class=HTMLResponse)
-def users(request: Request, actor: UserReader, session: DbSession, cursor: Text = None) -> Response:
-    rows, next_cursor = service.list_users(session, actor=actor, cursor=cursor, limit=100)
-    shown = [
-        {
-            "display_name": u.display_name,
-            "email": u.email,
-            "active": u.active,
-            "synthetic": u.synthetic,
-            "memberships": service.visible_memberships(u, actor),
-        }
-        for u in rows
-    ]
-    return page(
-        request,
-        "users/list.jinja",
-        {"title": "Users", "users": shown, "next_cursor": next_cursor, "org_names": _org_names(session, actor)},
-        actor=actor,
-    )
-
-
-def _user_form(
-    request: Request,
-    actor: Principal,
-    session: DbSession,
-    form: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    errors_list: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> Response:
-    orgs: list[Organisation] = sorted(
-        service.list_organisations(session, actor=actor, limit=500)[0], key=lambda o: o.name
-    )
-    org_items = [{"value": o.id, "text": o.name, "selected": form.get("organisation_id") == o.id} for o in orgs]
-    role_items = [
-        {"value": r.value, "text": ROLE_LABELS[r], "selected": form.get("role") == r.value}
-        for r in sorted(STAFF_ROLES, key=lambda r: ROLE_LABELS[r])
-    ]
-    return page(
-        request,
-        "users/new.jinja",
-        {
-            "title": "Add a user",
-            "form": form,
-            "errors": errors or {},
-            "errors_list": errors_list or [],
-            "org_items": org_items,
-            "role_items": role_items,
-        },
-        actor=actor,
-        status_code=status_code,
-    )
-
-
-@router.get("/users/new", response_class=HTMLResponse)
-def new_user_form(request: Request, actor: UserManager, session: DbSession) -> Response:
-    return _user_form(request, actor, session, {})
-
-
-@router.post("/users/new", response_class=HTMLResponse)
-async def create_user(request: Request, actor: UserManager, session: DbSession) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    check_csrf(request, form.pop("csrf_token", None))
-    payload = {
-        "email": form.get("email", ""),
-        "display_name": form.get("display_name", ""),
-        "password": form.get("password", ""),
-        "memberships": [{"organisation_id": form.get("organisation_id", ""), "role": form.get("role", "")}],
-    }
-    try:
-        service.create_user(session, actor=actor, data=schemas.UserIn.model_validate(payload))
-    except (ValidationError, ProblemError) as exc:
-        if isinstance(exc, ProblemError) and exc.status >= 500:
-            raise
-        errors, errors_list = _errors(exc)
-        # Membership errors point at the select boxes on the form.
-        for key in ("memberships", "0"):
-            if key in errors:
-                errors["organisation_id"] = errors.pop(key)
-        form.pop("password", None)
-        return _user_form(request, actor, session, form, errors, errors_list, status_code=422)
-    return RedirectResponse("/users", status_code=303)

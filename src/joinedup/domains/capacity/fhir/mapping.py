@@ -25,6 +25,12 @@ JOINEDUP_BEDS = f"{BASE}/CodeSystem/bed-counts"
 BED_TYPE_SYSTEM = f"{BASE}/CodeSystem/bed-type"
 SERVICE_KIND_SYSTEM = f"{BASE}/CodeSystem/service-kind"
 MEASURE = f"{BASE}/Measure/care-home-beds"
+IDENTITY_STATUS_SYSTEM = f"{BASE}/CodeSystem/identity-status"
+IDENTITY_STATUS_DISPLAY = {
+    schemas.IdentityStatus.VERIFIED: "Verified",
+    schemas.IdentityStatus.UNVERIFIED: "Awaiting approval",
+    schemas.IdentityStatus.REJECTED: "Not approved",
+}
 STATUS_TO_FHIR = {
     "accepting": "capacity",
     "not_accepting": "no-capacity",
@@ -82,6 +88,16 @@ def healthcare_service(out: schemas.CapacityOut) -> dict[str, Any]:
         "providedBy": {"reference": f"Organization/{svc.organisation_id}"},
         "type": [{"coding": [{"system": SERVICE_KIND_SYSTEM, "code": svc.kind.value}]}],
         "name": svc.name,
+    }
+    # Whether an administrator has vouched for the service's name, CQC location id and place.
+    resource["meta"] = {
+        "tag": [
+            {
+                "system": IDENTITY_STATUS_SYSTEM,
+                "code": svc.identity_status.value,
+                "display": IDENTITY_STATUS_DISPLAY[svc.identity_status],
+            }
+        ]
     }
     extension = _status_extension(out)
     if extension:

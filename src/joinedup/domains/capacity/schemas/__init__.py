@@ -7,6 +7,7 @@ from joinedup.domains.capacity.schemas.answers import (
     CapacityOut,
     CsvResult,
     HistoryItem,
+    IdentityStatus,
     ItemOutcome,
     ItemResult,
     SectionOut,
@@ -21,6 +22,7 @@ from joinedup.domains.capacity.schemas.reading import (
     StatusReport,
     Unit,
 )
+from joinedup.domains.capacity.schemas.rules import OLDEST_AS_OF
 from joinedup.domains.capacity.schemas.standard import (
     MAX_BATCH,
     SECTIONS,
@@ -59,6 +61,7 @@ from joinedup.domains.capacity.schemas.standard import (
 __all__ = [
     "BED_CARE_TYPES",
     "MAX_BATCH",
+    "OLDEST_AS_OF",
     "SECTIONS",
     "STANDARD_VERSION",
     "AdmissionRules",
@@ -79,6 +82,7 @@ __all__ = [
     "HistoryItem",
     "HomecareSlot",
     "Identifier",
+    "IdentityStatus",
     "ItemOutcome",
     "ItemResult",
     "LsoaCode",

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from joinedup.domains.capacity.schemas.standard import OverallStatus, ServiceKind
+
+
+class IdentityStatus(StrEnum):
+    """Whether a service's identity (name, CQC location id, where it is) is vouched for."""
+
+    VERIFIED = "verified"  # approved by an administrator of the care system (or set by one)
+    UNVERIFIED = "unverified"  # new or changed: awaiting approval, counted nowhere until then
+    REJECTED = "rejected"  # refused by an administrator: counted nowhere until changed and approved
 
 
 class ServiceOut(BaseModel):
@@ -25,6 +34,11 @@ class ServiceOut(BaseModel):
     cqc_location_id: str | None
     synthetic: bool = Field(description="True where the record is generated demo data")
     active: bool
+    identity_status: IdentityStatus = Field(
+        description="verified; unverified: a new or changed name, CQC location id or place awaiting approval "
+        "by an administrator of the care system (until then the service is shown only to its provider and "
+        "the administrator, is offered to no one and counts in no total); rejected: refused by the administrator"
+    )
 
 
 class SectionOut(BaseModel):

@@ -33,6 +33,7 @@ class ServiceSummary:
     postcode: str | None
     latitude: float | None
     longitude: float | None
+    identity_status: str = "verified"  # see IdentityStatus: only a verified service is offered or counted
 
 
 @dataclass(frozen=True)

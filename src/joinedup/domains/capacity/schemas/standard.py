@@ -8,13 +8,12 @@ explicitly (never only derived), and every rule a count must obey names the fiel
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,12 +21,14 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    WithJsonSchema,
     WrapValidator,
     model_validator,
 )
 from typing_extensions import TypedDict
 
 from joinedup.core.errors import rule_error
+from joinedup.domains.capacity.schemas.rules import BED_RULES, CLOSED_STATUSES, OPEN_COUNTS, Day, Moment, open_count
 from joinedup.geo.postcodes import normalise_postcode
 
 STANDARD_VERSION = "1.0"
@@ -112,7 +113,14 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, p
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
 ]
-Postcode = Annotated[str, StringConstraints(max_length=10), AfterValidator(normalise_postcode)]
+# Any case and spacing ("m415bu", "M41  5BU"); stored as "M41 5BU". The document states the shape.
+POSTCODE_SHAPE = "^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2} *$"
+Postcode = Annotated[
+    str,
+    StringConstraints(max_length=10),
+    AfterValidator(normalise_postcode),
+    WithJsonSchema({"type": "string", "maxLength": 10, "pattern": POSTCODE_SHAPE, "examples": ["M41 5BU"]}),
+]
 PostcodeDistrict = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 ]
@@ -125,14 +133,9 @@ class Strict(BaseModel):
 
 
 def _consistent_beds(bed: BedCount) -> BedCount:
-    if bed["staffed"] > bed["physical"]:
-        raise rule_error("staffed", "staffed beds cannot exceed physical beds")
-    if bed["occupied"] + bed["vacant"] > bed["staffed"]:
-        raise rule_error("vacant", "occupied + vacant cannot exceed staffed beds")
-    if bed["reserved"] > bed["vacant"]:
-        raise rule_error("reserved", "reserved beds are vacant beds, so cannot exceed vacant")
-    if bed["accepting_admissions"] + bed["reserved"] > bed["vacant"]:
-        raise rule_error("accepting_admissions", "accepting_admissions + reserved cannot exceed vacant")
+    for rule in BED_RULES:
+        if not rule.holds(bed):
+            raise rule_error(rule.field, rule.message)
     return bed
 
 
@@ -165,7 +168,7 @@ class HomecareSlot(Strict):
     time_band: TimeBand
     spare_hours_per_week: float = Field(ge=0, le=10_000)
     skills: list[Skill] = Field(default_factory=list, max_length=len(Skill))
-    earliest_start: date
+    earliest_start: Day
 
     @model_validator(mode="after")
     def _has_area(self) -> HomecareSlot:
@@ -214,7 +217,7 @@ class CapacityUpdate(Strict):
 
     update_id: Identifier = Field(description="The sender's id for this update; resending it is harmless")
     provider_service_id: Identifier = Field(description="The provider's own id for the service")
-    as_of: AwareDatetime = Field(description="When these values were true (with a UTC offset)")
+    as_of: Moment = Field(description="When these values were true (with a UTC offset)")
     source_system: Name = Field(description="The software that sent it, e.g. 'CareRoster 4.2'")
     status: OverallStatus | None = None
     note: Text | None = None
@@ -231,6 +234,16 @@ class CapacityUpdate(Strict):
             raise rule_error("reablement", "each pathway may appear once")
         if self.note is not None and self.status is None:
             raise rule_error("note", "a note is sent with a status")
+        if self.status is not None and self.status.value in CLOSED_STATUSES:
+            for count in OPEN_COUNTS:
+                items = getattr(self, count.section)
+                opened = open_count(items, count.field) if items else 0
+                if opened:
+                    raise rule_error(
+                        "status",
+                        f"status is {self.status.value} but this update reports {opened} {count.words} "
+                        f"({count.section}.{count.field}); send the status that is true, or no {count.words}",
+                    )
         if (  # spelt out: this runs for every update received
             self.status is None
             and self.beds is None
@@ -309,11 +322,14 @@ def received_batch(body: bytes) -> list[CapacityUpdate | RejectedUpdate]:
 
     A batch is checked as a plain CapacityBatch first: almost every batch is valid, and the
     wrap validator that holds invalid updates aside is a Python call per update (a fifth of
-    the validation time). Only a batch that fails is validated again, update by update."""
+    the validation time). Only a batch that fails is validated again, update by update.
+
+    Strictly, as the JSON Schema says: a count is a JSON number (never `true` or `"3"`), a flag a
+    JSON boolean; the CSV and the pages, whose values are text, are validated laxly."""
     try:
-        return list(CapacityBatch.model_validate_json(body).updates)
+        return list(CapacityBatch.model_validate_json(body, strict=True).updates)
     except ValidationError:
-        return ReceivedBatch.model_validate_json(body).received()
+        return ReceivedBatch.model_validate_json(body, strict=True).received()
 
 
 class ServiceIn(Strict):

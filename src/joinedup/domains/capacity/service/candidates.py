@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from joinedup.domains.capacity import schemas
 from joinedup.domains.capacity.engine import admission, sections
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
+from joinedup.domains.capacity.schemas import IdentityStatus
 from joinedup.geo.distance import bounding_box
 
 
@@ -37,7 +38,7 @@ def candidate_services(
     radius_km: float | None = None,
     areas: Collection[str] = (),
 ) -> schemas.Candidates:
-    """Active services of the system, of those kinds, that have reported capacity, with what
+    """Active, verified services of the system, of those kinds, that have reported capacity, with what
     matching checks. `near` and `radius_km`: only services inside the box around every point
     (the exact distance is the caller's). `areas`: only services whose areas (where they are,
     or what their homecare slots cover) hold one of them."""
@@ -56,6 +57,7 @@ def candidate_services(
         CapacityService.longitude,
     ).where(
         CapacityService.active.is_(True),
+        CapacityService.identity_status == IdentityStatus.VERIFIED.value,  # never offer an unverified service
         CapacityService.system_id == system_id,
         CapacityService.kind.in_(sorted(kinds)),
     )

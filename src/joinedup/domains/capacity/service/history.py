@@ -18,6 +18,7 @@ from joinedup.domains.capacity import schemas
 from joinedup.domains.capacity.engine import merge
 from joinedup.domains.capacity.models import CapacityService, CapacityUpdateRow
 from joinedup.domains.capacity.service.current import capacity_out, held_sections
+from joinedup.domains.capacity.service.identity import seen_by
 from joinedup.domains.capacity.service.registry import get_service, get_service_by_id, services_by_identifier
 
 
@@ -77,13 +78,16 @@ def capacity_by_identifier(
     session: Session, *, actor: Principal, settings: Settings, identifier: str | None
 ) -> list[schemas.CapacityOut]:
     """Services the caller may see by a `system|value` token of the provider's own id (the
-    system ends with the provider organisation's id), at most 200, each with its capacity."""
+    system ends with the provider organisation's id), at most 200, each with its capacity; as in
+    search, another provider's service is found once its identity is verified."""
     provider_service_id = organisation_id = None
     if identifier:
         system, bar, value = identifier.rpartition("|")
         provider_service_id = value if bar else identifier
         organisation_id = system.rsplit("/", 1)[-1] if system else None
-    services = services_by_identifier(session, provider_service_id=provider_service_id, organisation_id=organisation_id)
+    services = services_by_identifier(
+        session, provider_service_id=provider_service_id, organisation_id=organisation_id, seen=seen_by(actor)
+    )
     return [service_capacity(session, settings=settings, service=s) for s in services]
 
 

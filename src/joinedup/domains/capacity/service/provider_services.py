@@ -22,6 +22,7 @@ from joinedup.core.errors import conflict, invalid, validation_error
 from joinedup.domains.capacity import schemas
 from joinedup.domains.capacity.models import CapacityService
 from joinedup.domains.capacity.service.current import capacity_out, held_sections, retag
+from joinedup.domains.capacity.service.identity import Identity, check_cqc_location, identity_of, status_after
 from joinedup.domains.capacity.service.providers import Provider, owner_of, target_organisation
 from joinedup.domains.capacity.service.registry import find_service, get_service_by_id
 from joinedup.domains.capacity.service.updates import UPDATE_ACTION, UPDATED, apply_updates
@@ -29,20 +30,40 @@ from joinedup.geo import lookup
 
 
 def _write(
-    session: Session, org: Provider, service: CapacityService | None, provider_service_id: str, data: schemas.ServiceIn
-) -> tuple[CapacityService, bool]:
-    """The service as `data` says (created if new); nothing recorded yet."""
+    session: Session,
+    actor: Principal,
+    org: Provider,
+    service: CapacityService | None,
+    provider_service_id: str,
+    data: schemas.ServiceIn,
+    field_prefix: str = "body.",
+) -> tuple[CapacityService, bool, list[str]]:
+    """The service as `data` says (created if new), its identity checked (see identity); nothing
+    recorded yet. Also the parts of its identity that changed."""
     latitude, longitude = data.latitude, data.longitude
     if latitude is None and data.postcode:
         point = lookup.locate(data.postcode)
         if point is not None:
             latitude, longitude = point.latitude, point.longitude
+    field = f"{field_prefix}cqc_location_id"
+    check_cqc_location(
+        session,
+        org=org,
+        cqc_location_id=data.cqc_location_id,
+        service_id=service.id if service else None,
+        field=field,
+    )
+    before = identity_of(service) if service is not None else None
+    after = Identity(data.name, data.cqc_location_id, data.postcode, latitude, longitude)
     created = service is None
     if service is None:
         service = CapacityService(
             organisation_id=org.id, system_id=org.system_id, provider_service_id=provider_service_id
         )
         session.add(service)
+    service.identity_status = status_after(
+        actor, system_id=org.system_id, before=before, after=after, held=service.identity_status
+    )
     service.place_id = org.place_id
     service.name = data.name
     service.kind = data.kind.value
@@ -53,15 +74,20 @@ def _write(
     service.active = data.active
     try:
         session.flush()
-    except IntegrityError:
+    except IntegrityError as exc:
         session.rollback()
+        if "cqc_location_id" in str(exc.orig):
+            raise conflict("Another service already has this CQC location id.", field) from None
         raise conflict("The service was changed by another request; send it again.") from None
     if not created:
         retag(session, service)  # kind or place may have changed what searches find
-    return service, created
+    return service, created, before.changed(after) if before is not None else []
 
 
-def _record_service(session: Session, actor: Principal, service: CapacityService, created: bool) -> None:
+def _record_service(
+    session: Session, actor: Principal, service: CapacityService, created: bool, changed: list[str]
+) -> None:
+    detail = {"identity_status": service.identity_status, **({"identity_changed": changed} if changed else {})}
     record_change(
         session,
         actor=actor,
@@ -71,7 +97,8 @@ def _record_service(session: Session, actor: Principal, service: CapacityService
         record_id=service.id,
         organisation_id=service.organisation_id,
         system_id=service.system_id,
-        payload={"provider_service_id": service.provider_service_id},
+        detail=detail,
+        payload={"provider_service_id": service.provider_service_id, "identity_status": service.identity_status},
     )
 
 
@@ -86,8 +113,8 @@ def upsert_service(
     """Create or update a service by the provider's own id; True when created."""
     org = target_organisation(session, actor=actor, organisation_id=organisation_id)
     existing = find_service(session, organisation_id=org.id, provider_service_id=provider_service_id)
-    service, created = _write(session, org, existing, provider_service_id, data)
-    _record_service(session, actor, service, created)
+    service, created, changed = _write(session, actor, org, existing, provider_service_id, data)
+    _record_service(session, actor, service, created, changed)
     return schemas.ServiceOut.model_validate(service), created
 
 
@@ -148,18 +175,25 @@ def put_service(
     except ValidationError:
         raise invalid("HealthcareService.type", "type is a service-kind code", "code") from None
     update = _status_update(status, provider_service_id, status_update_prefix, status_field) if status else None
-    if existing is not None:  # keep where it is
+    if existing is not None:  # keep where it is, and its CQC location
         data = data.model_copy(
-            update={"postcode": existing.postcode, "latitude": existing.latitude, "longitude": existing.longitude}
+            update={
+                "postcode": existing.postcode,
+                "latitude": existing.latitude,
+                "longitude": existing.longitude,
+                "cqc_location_id": existing.cqc_location_id,
+            }
         )
-    service, created = _write(session, org, existing, provider_service_id, data)
+    service, created, changed = _write(
+        session, actor, org, existing, provider_service_id, data, field_prefix="HealthcareService."
+    )
     changes = (
         apply_updates(session, org=org, settings=settings, updates=[update], field_prefix="update.")[1]
         if update
         else []
     )
     if not changes:  # no status, or one already received
-        _record_service(session, actor, service, created)
+        _record_service(session, actor, service, created, changed)
     else:
         # One change: the status update, noting what became of the service itself.
         record_id, organisation_id, detail, payload = changes[0]
@@ -173,8 +207,8 @@ def put_service(
             record_id=record_id,
             organisation_id=organisation_id,
             system_id=org.system_id,
-            detail={**detail, "service": service_change},
-            payload={**payload, "service": service_change},
+            detail={**detail, "service": service_change, "identity_status": service.identity_status},
+            payload={**payload, "service": service_change, "identity_status": service.identity_status},
         )
     out = capacity_out(service, held_sections(session, service.id), settings=settings, at=utcnow())
     return out, created

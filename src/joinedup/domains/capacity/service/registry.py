@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -51,10 +52,13 @@ def services_of(session: Session, *, organisation_id: str) -> Sequence[CapacityS
 
 
 def services_by_identifier(
-    session: Session, *, provider_service_id: str | None, organisation_id: str | None
+    session: Session, *, provider_service_id: str | None, organisation_id: str | None, seen: Any = None
 ) -> Sequence[CapacityService]:
-    """Services the caller may see with that provider's id (and provider), at most 200, by id."""
+    """Services the caller may see with that provider's id (and provider), at most 200, by id
+    (`seen`: a further condition, such as which identity statuses the caller finds)."""
     stmt = select(CapacityService).order_by(CapacityService.id).limit(200)
+    if seen is not None:
+        stmt = stmt.where(seen)
     if provider_service_id is not None:
         stmt = stmt.where(CapacityService.provider_service_id == provider_service_id)
     if organisation_id is not None:
@@ -76,6 +80,7 @@ def summary_of(service: CapacityService) -> ServiceSummary:
         postcode=service.postcode,
         latitude=service.latitude,
         longitude=service.longitude,
+        identity_status=service.identity_status,
     )
 
 
@@ -86,6 +91,14 @@ def service_summary(session: Session, *, service_id: str) -> ServiceSummary | No
     """A service the session may see, or None."""
     service = session.get(CapacityService, service_id)
     return summary_of(service) if service is not None else None
+
+
+def service_by_identifier(session: Session, *, provider_service_id: str, organisation_id: str) -> ServiceSummary:
+    """A service the session may see by its provider and the provider's own id, or 404."""
+    service = find_service(session, organisation_id=organisation_id, provider_service_id=provider_service_id)
+    if service is None:
+        raise not_found("service", provider_service_id)
+    return summary_of(service)
 
 
 def services_by_id(session: Session, *, service_ids: Collection[str]) -> dict[str, ServiceSummary]:

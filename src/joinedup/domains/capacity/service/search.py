@@ -24,6 +24,7 @@ from joinedup.domains.capacity import schemas
 from joinedup.domains.capacity.engine import admission
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
 from joinedup.domains.capacity.service.current import capacity_out
+from joinedup.domains.capacity.service.identity import seen_by
 from joinedup.geo.distance import bounding_box, haversine_km
 from joinedup.geo.lookup import resolve_postcode
 
@@ -60,11 +61,11 @@ def _tag(column: Any, value: str) -> Any:
     return column.contains(f",{value},", autoescape=True)
 
 
-def _search_stmt(query: SearchQuery, settings: Settings, now: datetime) -> _SearchSelect:
+def _search_stmt(query: SearchQuery, settings: Settings, now: datetime, actor: Principal) -> _SearchSelect:
     stmt = (
         select(CapacityService, CapacityCurrent)
         .outerjoin(CapacityCurrent, CapacityCurrent.service_id == CapacityService.id)
-        .where(CapacityService.active.is_(True))
+        .where(CapacityService.active.is_(True), seen_by(actor))
     )
     if query.care_type is not None:
         column = CapacityCurrent.accepting_types if query.accepting else CapacityCurrent.offered_types
@@ -116,7 +117,7 @@ def search(
     """Services the caller may see that match; nearest first when a place is given."""
     now = utcnow()
     query = _placed(query)
-    stmt = _search_stmt(query, settings, now)
+    stmt = _search_stmt(query, settings, now, actor)
     found: list[tuple[CapacityService, CapacityCurrent | None, float | None]] = []
     next_cursor = None
     if query.latitude is not None and query.longitude is not None:

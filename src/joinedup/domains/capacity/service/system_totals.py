@@ -28,16 +28,20 @@ from joinedup.domains.capacity.engine.system_totals import (
     summarise,
 )
 from joinedup.domains.capacity.models import CapacityCurrent, CapacityService
+from joinedup.domains.capacity.schemas import IdentityStatus
 
 CACHE_SECONDS = 60.0
 
 
 def read_service_figures(session: Session, *, organisation_ids: Iterable[str] | None = None) -> list[ServiceFigures]:
-    """The figures of every active service the session may see (of those organisations), uncached."""
+    """The figures of every active, verified service the session may see (of those organisations),
+    uncached: a service whose identity awaits approval lifts no figure."""
     stmt = select(CapacityService, CapacityCurrent.sections, CapacityCurrent.as_of).outerjoin(
         CapacityCurrent, CapacityCurrent.service_id == CapacityService.id
     )
-    stmt = stmt.where(CapacityService.active.is_(True))
+    stmt = stmt.where(
+        CapacityService.active.is_(True), CapacityService.identity_status == IdentityStatus.VERIFIED.value
+    )
     if organisation_ids is not None:
         stmt = stmt.where(CapacityService.organisation_id.in_(list(organisation_ids)))
     out = []

@@ -155,9 +155,14 @@ def apply_updates(
         for i, u in enumerate(updates)
         if isinstance(u, schemas.RejectedUpdate)
     ]
+    oldest = now - schemas.OLDEST_AS_OF  # the standard's window for as_of (schemas/rules.py)
     for item in items:
         if item.as_of > limit:
             _fail(item, field_prefix, "as_of", "as_of is in the future (beyond the allowed clock skew)", "future")
+        elif item.as_of < oldest:
+            _fail(
+                item, field_prefix, "as_of", "as_of is more than a year ago: send values that are true now", "too_old"
+            )
 
     wanted = {i.update.provider_service_id for i in items}
     services, currents = _lock_services(session, org.id, wanted)

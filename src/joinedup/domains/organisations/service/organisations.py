@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -13,7 +14,29 @@ from joinedup.core.changes import record_change
 from joinedup.core.errors import FieldError, ProblemError, conflict, not_found
 from joinedup.core.pagination import paginate
 from joinedup.domains.organisations import schemas
-from joinedup.domains.organisations.models import CareSystem, Organisation, Place, Site
+from joinedup.domains.organisations.models import CareSystem, Organisation, Place, ProviderLocation, Site
+
+# Core tables: whether a CQC location is taken is asked of every organisation, not only of those
+# the caller may see (the answer names no organisation).
+_ORGANISATIONS = cast(Table, Organisation.__table__)
+_LOCATIONS = cast(Table, ProviderLocation.__table__)
+
+
+def cqc_location_taken(session: Session, *, cqc_location_id: str, except_organisation_id: str | None = None) -> bool:
+    """Whether an organisation other than `except_organisation_id` holds this CQC location: as
+    its own, or registered to it (see locations)."""
+    held = union_all(
+        select(_ORGANISATIONS.c.id).where(_ORGANISATIONS.c.cqc_location_id == cqc_location_id),
+        select(_LOCATIONS.c.organisation_id).where(_LOCATIONS.c.cqc_location_id == cqc_location_id),
+    )
+    return any(org_id != except_organisation_id for (org_id,) in session.execute(held))
+
+
+def _check_cqc_location_free(session: Session, cqc_location_id: str | None, organisation_id: str | None) -> None:
+    if cqc_location_id and cqc_location_taken(
+        session, cqc_location_id=cqc_location_id, except_organisation_id=organisation_id
+    ):
+        raise conflict("This CQC location is already registered to another organisation.", "body.cqc_location_id")
 
 
 def forbid_unless_visible(actor: Principal, organisation_id: str, field: str) -> None:
@@ -84,6 +107,7 @@ def create_organisation(session: Session, *, actor: Principal, data: schemas.Org
             "Unknown place.",
             errors=[schemas_field_error("body.place_id", "no such place")],
         )
+    _check_cqc_location_free(session, data.cqc_location_id, None)
     org = Organisation(
         system_id=actor.system_id,
         place_id=data.place_id,
@@ -114,6 +138,7 @@ def update_organisation(
 ) -> Organisation:
     org = get_organisation(session, actor=actor, organisation_id=organisation_id)
     changes = data.model_dump(exclude_unset=True)
+    _check_cqc_location_free(session, changes.get("cqc_location_id"), org.id)
     for name, value in changes.items():
         if name == "name" and value is None:
             continue
