@@ -178,6 +178,8 @@ def serve(
     """Serve the web pages, the JSON API (/api/v1) and the FHIR facade (/fhir/R4)."""
     import uvicorn
 
+    from joinedup.core import load
+
     settings = _settings()
     if workers > 1 and settings.is_sqlite:
         typer.echo(
@@ -193,7 +195,16 @@ def serve(
         console.print("[yellow]NHS.UK frontend assets are missing:[/yellow] run `scripts/build-frontend.sh`.")
     # The app itself believes X-Forwarded-* only from JOINEDUP_TRUSTED_PROXIES; uvicorn believes no one.
     # Several workers share events, once-only jobs and cache refreshes through PostgreSQL (core.cluster).
-    uvicorn.run("joinedup.main:create_app", factory=True, host=host, port=port, proxy_headers=False, workers=workers)
+    # Headers that do not arrive in time, idle keep-alive connections, too many connections (core.load).
+    uvicorn.run(
+        "joinedup.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        workers=workers,
+        **load.server_options(settings),
+    )
 
 
 @app.command()

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
     capacity_clock_skew_seconds: float = Field(default=300.0, ge=0, le=3600)
     # How long a provider's discharge offer is held before it expires, unless the offer says otherwise.
     discharge_offer_hold_hours: float = Field(default=24.0, gt=0, le=168)
+    # Load (core.load): requests served at once (one request-pool connection each; the overflow
+    # is for background work); how long one waits for its turn or a connection before a 503.
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=10, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    request_queue_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Any request body (uploads have their own, smaller limits), and how long it may take to arrive.
+    max_request_body_mib: float = Field(default=8.0, gt=0, le=100)
+    body_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
 
     @property
     def capacity_stale_hours(self) -> dict[str, float]:

@@ -16,7 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from joinedup import __version__
 from joinedup.config import Settings, get_settings, with_local_secret
 from joinedup.core import api as core_api
-from joinedup.core import periodic
+from joinedup.core import load, periodic
 from joinedup.core.auth.visible_sets import use_visible_sets
 from joinedup.core.changes import relay_after_commit
 from joinedup.core.context import RequestContext, set_request_context
@@ -134,15 +134,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = with_local_secret(settings or get_settings())
     wire()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    engine = make_engine(settings.database_url)
-    state = AppState(settings=settings, engine=engine, session_factory=make_session_factory(engine), bus=EventBus())
-    # The one place outbox rows are relayed: after any commit of a session this factory makes.
-    relay_after_commit(state.session_factory, state.bus)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
+    # The health check, the outbox relay and periodic jobs on connections of their own (core.load).
+    platform = make_engine(settings.database_url, pool_size=2, max_overflow=2, pool_timeout=10)
+    platform_factory = make_session_factory(platform)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        bus=EventBus(),
+        platform_factory=platform_factory,
+    )
+    # The one place outbox rows are relayed: after any commit of a session these factories make.
+    relay_after_commit(state.session_factory, state.bus, relay_factory=platform_factory)
+    relay_after_commit(platform_factory, state.bus)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         jobs = periodic.start(
-            PERIODIC_JOBS, periodic.JobContext(session_factory=state.session_factory, bus=state.bus, settings=settings)
+            PERIODIC_JOBS,
+            periodic.JobContext(session_factory=platform_factory, bus=state.bus, settings=settings),
         )
         runner.resume_unfinished()
         # Everything built at start-up (models, schemas, routes, templates) lives as long as the
@@ -153,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner.shutdown()
         await periodic.stop(jobs)
         engine.dispose()
+        platform.dispose()
 
     app = FastAPI(
         title="joinedup API",
@@ -168,6 +185,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runner = JobRunner(state.session_factory)
     app.state.roster_runner = runner
     app.state.neighbourhood_studies = StudyStore()
+
+    # Inside the request context below: a shed request still gets its id and security headers.
+    load.install(app, settings)
 
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

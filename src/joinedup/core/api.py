@@ -16,7 +16,7 @@ from joinedup import __version__
 from joinedup.core import event_access
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.principal import Principal
-from joinedup.core.deps import StateDep, public, require
+from joinedup.core.deps import StateDep, no_caller, public, require
 from joinedup.core.errors import PROBLEM_RESPONSES
 from joinedup.core.events import Event
 from joinedup.core.outbox import OutboxEvent
@@ -26,6 +26,7 @@ from joinedup.db.tenancy import Scope
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 Anyone = Annotated[Principal | None, Depends(public())]
+NoCaller = Annotated[None, Depends(no_caller())]
 Listener = Annotated[Principal, Depends(require(Permission.EVENTS_LISTEN))]
 Home = Annotated[Principal, Depends(require(Permission.HOME_VIEW))]
 
@@ -54,8 +55,9 @@ class TokenOut(BaseModel):
 
 
 @router.get("/health", response_model=Health, tags=["platform"])
-def health(_: Anyone, state: StateDep) -> Health:
-    with state.engine.connect() as conn:
+def health(_: NoCaller, state: StateDep) -> Health:
+    # On the platform's own connections: a full request pool does not fail the health check.
+    with state.platform_engine.connect() as conn:
         conn.execute(text("SELECT 1"))
     return Health(status="ok", version=__version__, database=state.engine.dialect.name)
 

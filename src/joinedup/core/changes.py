@@ -13,6 +13,7 @@ committed, whether that session served a request or a background job.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -201,13 +202,18 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault(_CALLBACKS, []).append(callback)
 
 
-def relay_after_commit(factory: sessionmaker[Session], bus: EventBus) -> None:
+def relay_after_commit(
+    factory: sessionmaker[Session], bus: EventBus, *, relay_factory: sessionmaker[Session] | None = None
+) -> None:
     """Hook `factory` so its sessions relay their outbox rows, then run their `after_commit`
     callbacks, after each committed transaction. Installed once, by the composition root.
 
     The relay runs when the root transaction has ended and its connection is back in the pool,
-    in a fresh session: never inside the transaction that wrote the rows.
+    in a fresh session from `relay_factory` (default `factory`): never inside the transaction
+    that wrote the rows. The app gives it connections of its own, so the relay still runs when
+    the request pool is exhausted; one relay at a time per hook, so it needs but one.
     """
+    relaying = threading.Lock()
 
     @event.listens_for(factory, "after_commit")
     def _committed(session: Session) -> None:
@@ -231,7 +237,8 @@ def relay_after_commit(factory: sessionmaker[Session], bus: EventBus) -> None:
         callbacks: list[Callable[[], None]] = session.info.pop(_CALLBACKS_DUE, [])
         if relay:
             try:
-                outbox.relay_pending(factory, bus)
+                with relaying:
+                    outbox.relay_pending(relay_factory or factory, bus)
             except Exception as exc:  # the change is committed; the periodic relay retries
                 log.error("outbox_relay_failed", error_type=type(exc).__name__)
         for callback in callbacks:

@@ -121,6 +121,17 @@ def public() -> Callable[..., Principal | None]:
     return dependency
 
 
+def no_caller() -> Callable[..., None]:
+    """Dependency for routes that answer everyone alike and never ask who calls (the health
+    check): no credential is looked up, so no database connection is used for one."""
+
+    def dependency() -> None:
+        return None
+
+    dependency.__joinedup_rule__ = PUBLIC_RULE  # type: ignore[attr-defined]
+    return dependency
+
+
 def db_session(request: Request, state: StateDep) -> Iterator[Session]:
     """A session scoped to the caller's visible organisations; committed before the response.
 

@@ -17,7 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from joinedup.core.errors import PROBLEM_RESPONSES, ProblemError
+from joinedup.core.errors import PROBLEM_RESPONSES, FieldError, ProblemError
 
 T = TypeVar("T")
 REF = "#/components/schemas/{model}"
@@ -37,13 +37,37 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
+# A batch of 1,000 capacity updates is about 1 MiB; every body is also under core.load's limit.
+MAX_JSON_BYTES = 4 * 1024 * 1024
+
+
 async def _raw_json(request: Request) -> bytes:
     media_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise ProblemError(
             415, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."
         )
-    return await request.body()
+    # Refused before reading when declared too large; reading stops once it streams past the limit.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_JSON_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def _too_large() -> ProblemError:
+    message = f"at most {MAX_JSON_BYTES // (1024 * 1024)} MiB of JSON per request"
+    return ProblemError(
+        413,
+        "too_large",
+        "Request too large",
+        message,
+        errors=[FieldError(field="body", message=message, code="too_large")],
+    )
 
 
 # The body's bytes, once the content type is known to be JSON.

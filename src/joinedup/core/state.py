@@ -17,3 +17,12 @@ class AppState:
     engine: Engine
     session_factory: sessionmaker[Session]
     bus: EventBus
+    # A few connections of their own for the health check, the outbox relay and periodic jobs,
+    # so an exhausted request pool stops none of them (None: they share the request pool).
+    platform_factory: sessionmaker[Session] | None = None
+
+    @property
+    def platform_engine(self) -> Engine:
+        factory = self.platform_factory or self.session_factory
+        engine: Engine = factory.kw["bind"]
+        return engine

@@ -22,13 +22,22 @@ def json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(
+    database_url: str, *, pool_size: int | None = None, max_overflow: int = 0, pool_timeout: float = 30.0
+) -> Engine:
+    """`pool_size` given: a pool of that many connections and `max_overflow` more, a checkout
+    waiting at most `pool_timeout` seconds (sqlalchemy.exc.TimeoutError after: core.load answers
+    503); otherwise SQLAlchemy's default pool."""
+    pool: dict[str, Any] = {}
+    if pool_size is not None and make_url(database_url).database not in (None, "", ":memory:"):
+        pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url,
             connect_args={"check_same_thread": False, "timeout": 30},
             json_serializer=json_dumps,
             json_deserializer=orjson.loads,
+            **pool,
         )
 
         @event.listens_for(engine, "connect")
@@ -50,6 +59,7 @@ def make_engine(database_url: str) -> Engine:
         connect_args=connect_args,
         json_serializer=json_dumps,
         json_deserializer=orjson.loads,
+        **pool,
     )
 
 
