@@ -5,7 +5,9 @@ is unchanged by a refusal, and what is stored is clean text, a script kept as th
 a refused form comes back with an error summary; a script never reaches a page unescaped.
 
 Every form is a `FormCase` in FORMS: to put another page's form or upload through the suite, add
-a case whose `setup` returns the `Target` (its URL and a valid answer); `persona` posts it. Each
+a case whose `setup` returns the `Target` (its URL and a valid answer); `persona` posts it, and
+`encode` sends it (`urlencoded`, or `multipart(files=...)` for an upload, whose named fields go as
+files carrying the hostile bytes). Each
 form takes a few seconds (a world of its own, and 1 MB values), so the suite is in the slow lane,
 which scripts/test.sh runs on SQLite and on PostgreSQL.
 """
@@ -20,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote_from_bytes, quote_plus
+from urllib.parse import quote_from_bytes, quote_plus, unquote_to_bytes
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -50,6 +52,39 @@ class Target:
 
     url: str
     answer: Callable[[], dict[str, str | list[str]]]
+
+
+Encoded = tuple[bytes, str]  # a body and its content type
+Encoder = Callable[[dict[str, str | list[str]], str, dict[str, bytes] | None], Encoded]
+
+
+def urlencoded(answer: dict[str, str | list[str]], token: str, hostile: dict[str, bytes] | None = None) -> Encoded:
+    """A browser's form body; a hostile field carries its value exactly as given (encoded or not)."""
+    pairs: list[bytes] = [b"csrf_token=" + quote_plus(token).encode()]
+    for name, value in answer.items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            sent = hostile[name] if hostile and name in hostile else quote_plus(v).encode()
+            pairs.append(quote_plus(name).encode() + b"=" + sent)
+    return b"&".join(pairs), "application/x-www-form-urlencoded"
+
+
+def multipart(*, files: tuple[str, ...] = ()) -> Encoder:
+    """An upload's body: the `files` fields as file parts, the others as text parts; a hostile
+    value goes as the bytes it stands for."""
+
+    def encode(answer: dict[str, str | list[str]], token: str, hostile: dict[str, bytes] | None = None) -> Encoded:
+        boundary = "hostile-boundary"
+        parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'.encode()]
+        for name, value in answer.items():
+            for v in value if isinstance(value, list) else [value]:
+                data = unquote_to_bytes(hostile[name]) if hostile and name in hostile else v.encode()
+                file = f'; filename="{name}.csv"' if name in files else ""
+                head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"{file}\r\n\r\n'.encode()
+                parts.append(head + data + b"\r\n")
+        return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+    return encode
 
 
 @dataclass
@@ -85,6 +120,7 @@ class FormCase:
     persona: str
     setup: Callable[[Stage], Target]
     csrf_page: str = "/discharge"
+    encode: Encoder = urlencoded
 
 
 def _date(prefix: str, offset_days: int = 0) -> dict[str, str]:
@@ -251,25 +287,17 @@ FIELD_VALUES: dict[str, bytes] = {
 OVERSIZED = b"x" * 1_000_000
 
 
-def _encode(answer: dict[str, str | list[str]], token: str, hostile: dict[str, bytes] | None = None) -> bytes:
-    pairs: list[bytes] = [b"csrf_token=" + quote_plus(token).encode()]
-    for name, value in answer.items():
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            sent = hostile[name] if hostile and name in hostile else quote_plus(v).encode()
-            pairs.append(quote_plus(name).encode() + b"=" + sent)
-    return b"&".join(pairs)
-
-
 @dataclass
 class Poster:
     client: Any
     token: str
     target: Target
     dx: Discharge
+    encode: Encoder
     seen: list[str] = field(default_factory=list)
 
-    def post(self, body: bytes, content_type: str = "application/x-www-form-urlencoded", what: str = "") -> Any:
+    def post(self, encoded: Encoded, what: str = "") -> Any:
+        body, content_type = encoded
         before = _stored(self.dx)
         response = self.client.post(self.target.url, content=body, headers={"content-type": content_type})
         _check(response, what)
@@ -363,7 +391,7 @@ def _poster(case: FormCase, dx: Discharge, client_as: Any) -> Poster:
     target = case.setup(Stage(dx))
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(case.csrf_page).text)
     assert match
-    return Poster(client, match.group(1), target, dx)
+    return Poster(client, match.group(1), target, dx, case.encode)
 
 
 def _fields(answer: dict[str, str | list[str]]) -> list[str]:
@@ -377,23 +405,19 @@ def test_every_form_refuses_hostile_input_or_keeps_it_as_text(case: FormCase, dx
     # Each kind of hostile value in every field at once.
     for kind, value in FIELD_VALUES.items():
         answer = poster.target.answer()
-        poster.post(_encode(answer, poster.token, dict.fromkeys(_fields(answer), value)), what=kind)
+        poster.post(poster.encode(answer, poster.token, dict.fromkeys(_fields(answer), value)), what=kind)
     # 1 MB in one field at a time (all at once would pass the whole form's limit).
     for name in _fields(poster.target.answer()):
         answer = poster.target.answer()
-        poster.post(_encode(answer, poster.token, {name: OVERSIZED}), what=f"1 MB in {name}")
+        poster.post(poster.encode(answer, poster.token, {name: OVERSIZED}), what=f"1 MB in {name}")
     # The whole body in the wrong encoding or shape.
     answer = poster.target.answer()
-    plain = _encode(answer, poster.token).decode("ascii")
-    poster.post(plain.encode("utf-16"), "application/x-www-form-urlencoded; charset=utf-16", "UTF-16 body")
-    boundary = "hostile-boundary"
-    parts = "".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-        for k, v in [("csrf_token", poster.token), *((k, v if isinstance(v, str) else v[0]) for k, v in answer.items())]
-    )
-    poster.post(f"{parts}--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}", "multipart body")
-    poster.post(json.dumps({"csrf_token": poster.token, **answer}).encode(), "application/json", "JSON body")
-    poster.post(b"x=" + b"y" * (5 * 1024 * 1024), what="5 MB body")
+    body, content_type = poster.encode(answer, poster.token, None)
+    poster.post((body.decode("latin-1").encode("utf-16"), f"{content_type}; charset=utf-16"), "UTF-16 body")
+    if case.encode is urlencoded:
+        poster.post(multipart()(answer, poster.token, None), "multipart body")
+    poster.post((json.dumps({"csrf_token": poster.token, **answer}).encode(), "application/json"), "JSON body")
+    poster.post((b"x=" + b"y" * (5 * 1024 * 1024), "application/x-www-form-urlencoded"), "5 MB body")
 
 
 @pytest.mark.slow
@@ -405,7 +429,7 @@ def test_every_field_of_every_form_refuses_hostile_input_or_keeps_it_as_text(
     for name in _fields(poster.target.answer()):
         for kind, value in FIELD_VALUES.items():
             answer = poster.target.answer()
-            poster.post(_encode(answer, poster.token, {name: value}), what=f"{kind} in {name}")
+            poster.post(poster.encode(answer, poster.token, {name: value}), what=f"{kind} in {name}")
 
 
 @pytest.mark.slow
@@ -422,7 +446,7 @@ def test_whatever_is_typed_into_a_new_patient_no_server_error_and_no_garbage(
 ) -> None:
     poster = _poster(FORMS[0], dx, client_as)
     answer = {**poster.target.answer(), **typed}
-    response = poster.post(_encode(answer, poster.token), what=f"typed {typed!r}")
+    response = poster.post(poster.encode(answer, poster.token, None), what=f"typed {typed!r}")
     if response.status_code == 422:
         for value in typed.values():  # what was typed comes back escaped, less what no one can see
             assert str(escape(shown(value).strip())) in response.text
