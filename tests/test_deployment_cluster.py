@@ -281,6 +281,24 @@ if PG_URL:
         for session in (slow, quick, undone):
             session.close()
 
+    def test_one_process_publishes_a_row_once_whichever_pool_reads_it(session_factory) -> None:
+        """The relay after a commit and the woken relay job may read through different pools:
+        the bus has one position in the outbox, not one per pool."""
+        from joinedup.db.session import make_engine, make_session_factory
+
+        other_engine = make_engine(str(session_factory.kw["bind"].url.render_as_string(hide_password=False)))
+        other_pool = make_session_factory(other_engine)
+        bus, got = _bus()
+        for pool in (session_factory, other_pool):
+            assert outbox.relay_pending(pool, bus) == 0
+        with _session(session_factory) as session:
+            _emit(session, 5)
+            session.commit()
+        outbox.relay_pending(session_factory, bus)
+        outbox.relay_pending(other_pool, bus)
+        assert got == [5]
+        other_engine.dispose()
+
     def test_rows_written_while_no_process_listened_are_published_once(session_factory) -> None:
         with _session(session_factory) as session:
             _emit(session, 7)

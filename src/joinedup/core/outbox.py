@@ -130,7 +130,7 @@ def relay_pending(factory: sessionmaker[Session], bus: EventBus, *, batch: int =
     """Publish to `bus` the committed rows it has not had yet. Returns how many were sent."""
     bind = factory.kw.get("bind")
     if bind is not None and bind.dialect.name == "postgresql":
-        return cursor_for(factory, bus).deliver(factory, bus, batch=batch)
+        return cursor_for(bus).deliver(factory, bus, batch=batch)
     return claim_and_publish(factory, bus, batch=batch)
 
 
@@ -262,21 +262,22 @@ class OutboxCursor:
             del self.holes[min(self.holes)]
 
 
-_cursors: dict[tuple[int, int], tuple[weakref.ref[Any], weakref.ref[EventBus], OutboxCursor]] = {}
+# One position per bus (per process's app), whichever session factory reads for it: the relay
+# after a commit and the woken relay job may read through different pools.
+_cursors: dict[int, tuple[weakref.ref[EventBus], OutboxCursor]] = {}
 _cursors_lock = threading.Lock()
 
 
-def cursor_for(factory: sessionmaker[Session], bus: EventBus) -> OutboxCursor:
-    """The cursor of this process's `bus` over `factory`'s database (held while both live)."""
-    key = (id(factory), id(bus))
+def cursor_for(bus: EventBus) -> OutboxCursor:
+    """The cursor of this process's `bus` (held while the bus lives)."""
     with _cursors_lock:
-        held = _cursors.get(key)
-        if held is not None and held[0]() is factory and held[1]() is bus:
-            return held[2]
-        for stale in [k for k, (f, b, _) in _cursors.items() if f() is None or b() is None]:
+        held = _cursors.get(id(bus))
+        if held is not None and held[0]() is bus:
+            return held[1]
+        for stale in [k for k, (b, _) in _cursors.items() if b() is None]:
             del _cursors[stale]
         cursor = OutboxCursor()
-        _cursors[key] = (weakref.ref(factory), weakref.ref(bus), cursor)
+        _cursors[id(bus)] = (weakref.ref(bus), cursor)
         return cursor
 
 
