@@ -53,6 +53,8 @@ class _Page(HTMLParser):
         self.values: list[str] = []
         self.links: list[str] = []
         self.get_forms: list[dict[str, Any]] = []
+        self.post_forms: list[tuple[str, list[tuple[str, str]]]] = []  # (action, hidden fields)
+        self._post: tuple[str, list[tuple[str, str]]] | None = None
         self._hidden = 0
         self._stack: list[str] = []
         self._form: dict[str, Any] | None = None
@@ -78,6 +80,10 @@ class _Page(HTMLParser):
             self.links.append(a.get("src") or a.get("data") or "")
         if tag == "form" and a.get("method", "get").lower() == "get":
             self._form = {"action": a.get("action", ""), "fields": [], "choices": {}}
+        if tag == "form" and a.get("method", "get").lower() == "post":
+            self._post = (a.get("action", ""), [])
+        if self._post is not None and tag == "input" and a.get("type") == "hidden" and a.get("name"):
+            self._post[1].append((a["name"], a.get("value", "")))
         if self._form is not None:
             if tag == "input" and a.get("name"):
                 kind = a.get("type", "text")
@@ -100,6 +106,9 @@ class _Page(HTMLParser):
         if tag == "form" and self._form is not None:
             self.get_forms.append(self._form)
             self._form = None
+        if tag == "form" and self._post is not None:
+            self.post_forms.append(self._post)
+            self._post = None
         if tag in self._stack:
             while self._stack and self._stack.pop() != tag:
                 pass
@@ -120,6 +129,7 @@ class Seen:
     choices: str  # of which the answers a person picks (labels and options)
     values: str  # what form boxes show filled in
     links: list[str]
+    posts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)  # the page's forms that post
 
 
 def read_page(html: str) -> _Page:
@@ -141,6 +151,8 @@ class Routes:
     templates: list[str]
     _compiled: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
 
+    posts: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+
     @classmethod
     def of(cls, app: Any) -> Routes:
         pages = sorted(
@@ -150,9 +162,21 @@ class Routes:
                 if "GET" in (route.methods or ()) and not path.startswith(("/api/", "/fhir/"))
             }
         )
+        posts = sorted(
+            {
+                path
+                for path, route in api_routes(app)
+                if "POST" in (route.methods or ()) and not path.startswith(("/api/", "/fhir/"))
+            },
+            key=lambda p: (p.count("{"), p),
+        )
         # A literal route wins over a parameter at the same place (/neighbourhoods/new before /{id}).
         ordered = sorted(pages, key=lambda p: (p.count("{"), p))
-        return cls(pages, [(p, compile_path(p)[0]) for p in ordered])
+        return cls(pages, [(p, compile_path(p)[0]) for p in ordered], [(p, compile_path(p)[0]) for p in posts])
+
+    def post_template_of(self, path: str) -> str | None:
+        bare = urlsplit(path).path
+        return next((template for template, regex in self.posts if regex.match(bare)), None)
 
     def template_of(self, path: str) -> str | None:
         bare = urlsplit(path).path
@@ -229,6 +253,7 @@ def crawl(
             "\n".join(page.choices),
             "\n".join(page.values),
             page.links,
+            page.post_forms,
         )
         for href in page.links:
             target = local(href, path)
