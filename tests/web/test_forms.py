@@ -146,3 +146,9 @@ def test_a_flash_is_chosen_by_key_never_by_words() -> None:
     assert flash.redirect("/x", "saved").headers["location"] == "/x?done=saved"
     with pytest.raises(KeyError):
         flash.redirect("/x", "Your account is locked")
+
+
+def test_the_summary_lists_errors_in_the_order_the_page_asks() -> None:
+    thing, state = _read(name="", postcode="M41", hours="x", **{"when-day": "31", "when-month": "2"})
+    assert thing is None
+    assert [item["href"] for item in state.summary()] == ["#name", "#postcode", "#when-day", "#hours"]

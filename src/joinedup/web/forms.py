@@ -180,6 +180,8 @@ class FormState:
     anchors: dict[str, str] = field(default_factory=dict)
     wrong_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
+    # The form's fields in page order: the summary lists errors in the order the page asks.
+    order: list[str] = field(default_factory=list)
 
     @property
     def posted(self) -> bool:
@@ -205,7 +207,9 @@ class FormState:
         """The error summary's list: a link to each field in error; an error about the whole
         form first, linked to the form (its element id is the form's name)."""
         items = [{"text": g, "href": f"#{self.form or 'maincontent'}"} for g in self.general]
-        return items + [{"text": msg, "href": f"#{self.anchors[name]}"} for name, msg in self.errors.items()]
+        place = {name: i for i, name in enumerate(self.order)}
+        ordered = sorted(self.errors, key=lambda name: place.get(name, len(place)))
+        return items + [{"text": self.errors[name], "href": f"#{self.anchors[name]}"} for name in ordered]
 
 
 class FormStates(dict[str, FormState]):
@@ -259,7 +263,7 @@ class Form:
 
     def read(self, posted: Posted) -> tuple[dict[str, Any], FormState]:
         """Values for a schema (None where left empty), and the state to show back."""
-        state = FormState(form=self.name)
+        state = FormState(form=self.name, order=list(self.fields))
         data: dict[str, Any] = {}
         for f in self.fields.values():
             if f.kind == "date":
