@@ -252,3 +252,27 @@ def test_patient_dates_are_accepted_exactly_when_they_make_a_stay(admitted: int,
     else:
         with pytest.raises(ValidationError, match=r"admitted_on|discharge_ready_on"):
             PatientIn.model_validate(body)
+
+
+def test_an_update_that_changes_nothing_is_not_recorded_as_a_change(dx: Discharge) -> None:
+    pid = _add(dx, 1)
+    row = _row(dx, pid)
+    before = written(dx)
+    same = PatientUpdate(ward=row.ward, pathway=row.pathway, discharge_ready_on=row.discharge_ready_on)
+    for data in (PatientUpdate(), same):
+        result = act(dx, "dan_discharge", service.update_patient, patient_id=pid, data=data)
+        assert result.changed == ()
+    assert written(dx) == before  # no audit row, no event
+    result = act(
+        dx,
+        "dan_discharge",
+        service.update_patient,
+        patient_id=pid,
+        data=PatientUpdate(ward="Ward 1", pathway=row.pathway),
+    )
+    assert result.changed == ("ward",)
+    new = since(before, written(dx))
+    assert new.audit == [("discharge_patient.update", pid)]
+    with dx.session() as s:
+        detail = s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "discharge_patient.update")).one()
+    assert detail == {"fields": ["ward"]}
