@@ -27,7 +27,8 @@ def test_commissioner_designs_and_compares(browser, app, world, session_factory,
 
         page.get_by_label("Target size").fill("60")
         page.get_by_role("button", name="Design neighbourhoods").click()
-        expect(page.get_by_test_id("balance")).to_contain_text("2 neighbourhoods")
+        # designed in the background: the page reloads itself until the design is done
+        expect(page.get_by_test_id("balance")).to_contain_text("2 neighbourhoods", timeout=60_000)
         expect(
             page.get_by_role("img", name="Map of the neighbourhoods over their LSOAs, numbered, with their sizes")
         ).to_be_visible()

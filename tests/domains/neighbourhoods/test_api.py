@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -23,8 +24,9 @@ def test_commissioner_designs_runs_and_exports(client_as, inline) -> None:  # ty
     url = made.headers["Location"]
 
     designed = com.post(f"{url}/design", json={"target": 60})
-    assert designed.status_code == 200, designed.text
-    design = designed.json()["design"]
+    assert designed.status_code == 202, designed.text
+    assert designed.json()["status"] == "designing"
+    design = wait_while(com, url, "designing")["design"]
     assert design["balance"]["neighbourhoods"] == 2
 
     refused = com.post(f"{url}/moves", json={"lsoa": "E99999999", "to": 1})
@@ -45,6 +47,16 @@ def test_commissioner_designs_runs_and_exports(client_as, inline) -> None:  # ty
     exported = com.get(f"{url}/comparison.csv")
     assert exported.status_code == 200
     assert exported.text.startswith("measure,framework,neighbourhood,flexible")
+
+
+def wait_while(client: Any, url: str, status: str, seconds: float = 120) -> dict[str, Any]:
+    """The study once its status is no longer `status` (a design, or a run, in the background)."""
+    deadline = time.monotonic() + seconds
+    body: dict[str, Any] = client.get(url).json()
+    while body["status"] == status and time.monotonic() < deadline:
+        time.sleep(0.2)
+        body = client.get(url).json()
+    return body
 
 
 def test_bad_input_names_the_field(client_as) -> None:  # type: ignore[no-untyped-def]

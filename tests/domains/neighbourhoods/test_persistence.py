@@ -17,6 +17,7 @@ from joinedup.core.deps import SESSION_COOKIE
 from joinedup.core.outbox import OutboxEvent
 from joinedup.db.tenancy import Scope
 from joinedup.domains.neighbourhoods.models import NeighbourhoodRun, NeighbourhoodStudy
+from tests.domains.neighbourhoods.test_api import wait_while
 
 SMALL = {"localities": ["West"], "recipients": 120, "seed": 3}
 
@@ -42,7 +43,8 @@ def test_a_study_survives_a_restart_and_is_shared_by_two_servers(  # type: ignor
 
     first = client_as("colin_commissioner")
     url = first.post("/api/v1/neighbourhoods/studies", json=SMALL).headers["Location"]
-    assert first.post(f"{url}/design", json={"target": 60}).status_code == 200
+    assert first.post(f"{url}/design", json={"target": 60}).status_code == 202
+    assert wait_while(first, url, "designing")["status"] == "new"
     assert first.post(f"{url}/runs", json={"providers": 3, "seconds_per_100_visits": 0.1, "days": 1}).status_code == 202
     done = _wait(first, url)
     assert done["status"] == "done", done
@@ -79,6 +81,7 @@ def test_a_study_survives_a_restart_and_is_shared_by_two_servers(  # type: ignor
         ).all()
         changes = [
             "neighbourhoods.study_created",
+            "neighbourhoods.design_started",
             "neighbourhoods.designed",
             "neighbourhoods.run_started",
             "neighbourhoods.run_finished",
@@ -116,7 +119,8 @@ def test_a_run_whose_server_stopped_can_be_run_again(  # type: ignore[no-untyped
 
     com = client_as("colin_commissioner")
     url = com.post("/api/v1/neighbourhoods/studies", json=SMALL).headers["Location"]
-    assert com.post(f"{url}/design", json={"target": 60}).status_code == 200
+    assert com.post(f"{url}/design", json={"target": 60}).status_code == 202
+    assert wait_while(com, url, "designing")["status"] == "new"
     study_id = url.rsplit("/", 1)[-1]
     with session_factory() as session:  # as if a server had started a run and stopped
         session.info["scope"] = Scope.system("test")
@@ -147,4 +151,5 @@ def test_a_run_whose_server_stopped_can_be_run_again(  # type: ignore[no-untyped
         session.commit()
     body = com.get(url).json()
     assert body["status"] == "failed" and "interrupted" in body["error"]
-    assert com.post(f"{url}/design", json={"target": 60}).status_code == 200
+    assert com.post(f"{url}/design", json={"target": 60}).status_code == 202
+    assert wait_while(com, url, "designing")["status"] == "new"

@@ -92,8 +92,12 @@ def get_study(actor: Reader, study_id: str, studies: Studies, session: DbSession
     return service.summary(service.get_study(session, store=studies, actor=actor, study_id=study_id))
 
 
-@router.post("/neighbourhoods/studies/{study_id}/design", response_model=StudyOut)
-def design_study(actor: Runner, study_id: str, body: DesignIn, studies: Studies, session: DbSession) -> StudyOut:
+@router.post("/neighbourhoods/studies/{study_id}/design", status_code=status.HTTP_202_ACCEPTED, response_model=StudyOut)
+def design_study(
+    actor: Runner, study_id: str, body: DesignIn, studies: Studies, state: StateDep, session: DbSession
+) -> StudyOut:
+    """Design the neighbourhoods in the background; poll the study until its status is no
+    longer ``designing``. A target no design can meet is refused at once (422, ``body.target``)."""
     study = service.design_study(
         session,
         store=studies,
@@ -103,6 +107,7 @@ def design_study(actor: Runner, study_id: str, body: DesignIn, studies: Studies,
         measure=body.measure,
         within_localities=body.within_localities,
         seed=body.seed,
+        factory=state.session_factory,
     )
     return service.summary(study)
 

@@ -30,7 +30,7 @@ class NeighbourhoodStudy(IdMixin, TimestampMixin, TenantScoped, Base):
     # {"target", "measure", "within_localities", "seed", "assignment"}
     design: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     previous_balance: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(12), default="new")  # new | running | done | failed
+    status: Mapped[str] = mapped_column(String(12), default="new")  # new | designing | running | done | failed
     latest_run_id: Mapped[str | None] = mapped_column(String(36))
 
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Seed = Annotated[int, Field(ge=0, le=2**31 - 1)]
 Locality = Annotated[str, Field(max_length=40)]
-StudyStatus = Literal["new", "running", "done", "failed"]
+StudyStatus = Literal["new", "designing", "running", "done", "failed"]
 
 
 class _In(BaseModel):

@@ -34,7 +34,13 @@ FIELD_LABELS = {
     "seconds_per_100_visits": "Search seconds per 100 visits",
     "days": "Days in the measured week",
 }
-STAGES = {"new": "Designed", "running": "Running the scenarios", "done": "Scenarios compared", "failed": "Run failed"}
+STAGES = {
+    "designing": "Designing",
+    "new": "Designed",
+    "running": "Running the scenarios",
+    "done": "Scenarios compared",
+    "failed": "Run failed",
+}
 
 
 def _number(form: Any, name: str, default: float, low: float, high: float) -> float:
@@ -142,7 +148,7 @@ def _study_page(
             "rows": rows,
             "headline": study.headline,
             "errors": errors or [],
-            "refresh": study.status == "running",
+            "refresh": study.status in ("running", "designing"),
         },
         actor=actor,
         status_code=status_code,
@@ -177,7 +183,9 @@ def _refused(
 
 
 @router.post("/neighbourhoods/{study_id}/design")
-async def design(request: Request, actor: Runner, study_id: str, studies: Studies, session: DbSession) -> Response:
+async def design(
+    request: Request, actor: Runner, study_id: str, studies: Studies, state: StateDep, session: DbSession
+) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     try:
@@ -190,6 +198,7 @@ async def design(request: Request, actor: Runner, study_id: str, studies: Studie
             measure=str(form.get("measure") or "recipients"),
             within_localities=form.get("within_localities") == "yes",
             seed=1,
+            factory=state.session_factory,
         )
     except ProblemError as exc:
         return _refused(request, actor, studies, session, study_id, exc)

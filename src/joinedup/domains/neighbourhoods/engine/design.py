@@ -110,6 +110,15 @@ def design_neighbourhoods(
     return design
 
 
+def check_design(
+    area: Area, demand: Demand, target: float, *, measure: str = "recipients", barriers: Barriers | None = None
+) -> None:
+    """A DesignError if no design of about `target` can be made (the quick checks
+    `design_neighbourhoods` makes first: a design that passes them is made)."""
+    weights = lsoa_weights(area, demand, measure)
+    _check_feasible(weights, adjacency(area, barriers), target, {c: lsoa.name for c, lsoa in area.lsoas.items()})
+
+
 def _check_feasible(
     weights: dict[str, float], links: dict[str, set[str]], target: float, names: dict[str, str]
 ) -> None:

@@ -5,6 +5,7 @@ Handlers (api, views) call one of these and render what it returns. Every change
 announced through ``core.changes`` in the caller's transaction.
 """
 
+from joinedup.domains.neighbourhoods.service.designs import design_study
 from joinedup.domains.neighbourhoods.service.listing import list_studies
 from joinedup.domains.neighbourhoods.service.outputs import comparison_csv, comparison_svg, map_svg, summary
 from joinedup.domains.neighbourhoods.service.runs import start_run
@@ -13,7 +14,6 @@ from joinedup.domains.neighbourhoods.service.studies import (
     UploadRejected,
     check_upload,
     create_study,
-    design_study,
     get_study,
     move_lsoa,
     upload_study,

@@ -51,6 +51,8 @@ def start_run(
         raise ProblemError(409, "no_design", "No design yet", "Design the neighbourhoods first.")
     if study.status == "running":
         raise running("The scenarios are already running.", "Already running")
+    if study.status == "designing":
+        raise running("The neighbourhoods are being designed; run the scenarios once the design is done.")
     settings = ScenarioSettings(
         providers=providers, seconds_per_100_visits=seconds_per_100_visits, days=days, seed=seed
     )

@@ -28,6 +28,8 @@ MAX_CACHED = 50  # working objects kept per server; the oldest go first
 # A running run reports progress as each group finishes (a whole area: every few seconds). One
 # silent this long had its server stop under it; it is shown failed so the study can run again.
 STALE_RUN = timedelta(minutes=15)
+# A design takes seconds; one this old had its server stop under it.
+STALE_DESIGN = timedelta(minutes=10)
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Study:
     design: Design | None = None
     design_spec: dict[str, Any] | None = None
     previous_balance: dict[str, float] | None = None  # before the last hand move, to show its effect
-    status: str = "new"  # new | running | done | failed
+    status: str = "new"  # new | designing | running | done | failed
     progress: tuple[int, int] = (0, 0)
     table: dict[str, dict[str, float]] | None = None
     headline: dict[str, Any] | None = None
@@ -154,6 +156,13 @@ class StudyStore:
             row.status,
             version=version,
         )
+        if row.status == "designing":
+            study.progress = (0, 1)
+            if utcnow() - row.updated_at > STALE_DESIGN:
+                study.status = "failed"
+                study.error = "The design was interrupted (its server stopped); design the neighbourhoods again."
+        elif row.status == "failed" and not row.latest_run_id:
+            study.error = "The neighbourhoods could not be designed; design them again."
         if row.latest_run_id:
             run = session.scalars(select(NeighbourhoodRun).where(NeighbourhoodRun.id == row.latest_run_id)).first()
             if run is not None:

@@ -13,14 +13,13 @@ from joinedup.core.changes import record_change
 from joinedup.core.clock import utcnow
 from joinedup.core.errors import FieldError, ProblemError
 from joinedup.domains.neighbourhoods.areas import area_for
-from joinedup.domains.neighbourhoods.engine.adjacency import Barriers
 from joinedup.domains.neighbourhoods.engine.area import Area
 from joinedup.domains.neighbourhoods.engine.demand import Demand, DemandError, generate_demand, load_demand_csv
-from joinedup.domains.neighbourhoods.engine.design import DesignError, design_neighbourhoods
+from joinedup.domains.neighbourhoods.engine.design import DesignError
 from joinedup.domains.neighbourhoods.engine.design import move_lsoa as move_one
 from joinedup.domains.neighbourhoods.models import NeighbourhoodStudy
 from joinedup.domains.neighbourhoods.schemas import RowError, UploadCheck
-from joinedup.domains.neighbourhoods.service.store import Study, StudyStore, demand_to_json, design_spec, study_row
+from joinedup.domains.neighbourhoods.service.store import Study, StudyStore, demand_to_json, study_row
 
 RECORD = "neighbourhood_study"
 
@@ -165,55 +164,13 @@ def get_study(session: Session, *, store: StudyStore, actor: Principal, study_id
     return store.get(session, actor, study_id)
 
 
-def design_study(
-    session: Session,
-    *,
-    store: StudyStore,
-    actor: Principal,
-    study_id: str,
-    target: float,
-    measure: str,
-    within_localities: bool,
-    seed: int,
-) -> Study:
-    """Divide the study's area into neighbourhoods; the last results no longer apply."""
-    study = store.get(session, actor, study_id)
-    if study.status == "running":
-        raise running("Wait for the run to finish before redesigning.")
-    try:
-        made = design_neighbourhoods(
-            study.area,
-            study.demand,
-            target,
-            measure=measure,
-            barriers=Barriers(localities=True) if within_localities else None,
-            seed=seed,
-        )
-    except DesignError as exc:
-        raise invalid_input("body.target", str(exc)) from exc
-    row = study_row(session, study.id)
-    row.design, row.previous_balance = design_spec(made, within_localities, seed), None
-    row.status, row.latest_run_id, row.updated_at = "new", None, utcnow()
-    record(
-        session,
-        actor=actor,
-        action="designed",
-        row=row,
-        detail={"target": target, "measure": measure, "neighbourhoods": len(made.members())},
-    )
-    study.design, study.design_spec, study.previous_balance = made, row.design, None
-    study.status = "new"
-    study.forget_results()
-    return study
-
-
 def move_lsoa(session: Session, *, store: StudyStore, actor: Principal, study_id: str, lsoa: str, to: int) -> Study:
     """Move one LSOA to a touching neighbourhood, keeping the balance before the move to show."""
     study = store.get(session, actor, study_id)
     if study.design is None or study.design_spec is None:
         raise ProblemError(409, "no_design", "No design yet", "Design the neighbourhoods first.")
-    if study.status == "running":
-        raise running("Wait for the run to finish.")
+    if study.status in ("running", "designing"):
+        raise running("Wait for the run or the design to finish.")
     try:
         moved = move_one(study.design, lsoa, to)
     except DesignError as exc:
