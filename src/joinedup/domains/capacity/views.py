@@ -8,7 +8,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from joinedup.core.auth.principal import Principal
@@ -18,6 +18,7 @@ from joinedup.core.errors import ProblemError, form_errors
 from joinedup.core.permissions import Permission, Role
 from joinedup.core.uploads import read_csv_upload
 from joinedup.domains.capacity import csv_io, identity_views, permissions, schemas, service
+from joinedup.web.flash import Flash
 from joinedup.web.render import check_csrf, page
 from joinedup.web.words import label
 
@@ -28,6 +29,7 @@ Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
 Text = Annotated[str | None, Query(max_length=200)]
 WEB_SOURCE = "joinedup web"
 BED_FIELDS = ["physical", "staffed", "occupied", "vacant", "reserved", "accepting_admissions"]
+FLASH = Flash({"confirmed": "Confirmed: nothing changed.", "updated": "Capacity updated."})
 STATUS_LABELS = {
     "accepting": "Accepting",
     "not_accepting": "Not accepting",
@@ -74,7 +76,13 @@ def capacity_home(
         return page(
             request,
             "capacity/mine.jinja",
-            {"title": "Your capacity", "rows": mine, "human_age": human_age, "labels": STATUS_LABELS, "done": done},
+            {
+                "title": "Your capacity",
+                "rows": mine,
+                "human_age": human_age,
+                "labels": STATUS_LABELS,
+                "done": FLASH.text(done),
+            },
             actor=actor,
         )
     errors: dict[str, str] = {}
@@ -261,7 +269,7 @@ async def submit(request: Request, actor: Writer, session: DbSession, state: Sta
     if errors:
         out = service.capacity_by_id(session, actor=actor, settings=state.settings, service_id=service_id)
         return _edit_page(request, actor, out, form, errors, status_code=422)
-    return RedirectResponse("/capacity?done=updated", status_code=303)
+    return FLASH.redirect("/capacity", "updated")
 
 
 @router.post("/capacity/services/{service_id}/confirm", response_class=HTMLResponse)
@@ -276,7 +284,7 @@ async def confirm(request: Request, actor: Writer, session: DbSession, state: St
         service_id=service_id,
         any_visible=True,
     )
-    return RedirectResponse("/capacity?done=confirmed", status_code=303)
+    return FLASH.redirect("/capacity", "confirmed")
 
 
 @router.get("/capacity/upload", response_class=HTMLResponse)

@@ -14,6 +14,7 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import not_found
 from joinedup.domains.organisations import permissions, schemas, service
+from joinedup.web.flash import Flash
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)
@@ -23,8 +24,7 @@ ACCESS = {
     AccessLevel.READ.value: ("Read only", "Its software can read capacity but not change it."),
     AccessLevel.READ_WRITE.value: ("Read and write", "Its software can send capacity updates for your services."),
 }
-# The only messages a link may ask this page to show.
-DONE = {"revoked": "The key was revoked. Software using it can no longer connect."}
+FLASH = Flash({"revoked": "The key was revoked. Software using it can no longer connect."})
 
 
 def _keys_page(
@@ -52,7 +52,7 @@ def _keys_page(
             "form": form,
             "errors": errors or {},
             "errors_list": [{"text": m, "href": f"#{k}"} for k, m in (errors or {}).items()],
-            "done": DONE.get(done or ""),
+            "done": FLASH.text(done),
         },
         actor=actor,
         status_code=status_code,
@@ -124,4 +124,4 @@ async def revoke_api_key(
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     service.revoke(session, actor=actor, organisation_id=organisation_id, kind=ApiKey, credential_id=key_id)
-    return RedirectResponse(f"/organisations/{organisation_id}/api-keys?done=revoked", status_code=303)
+    return FLASH.redirect(f"/organisations/{organisation_id}/api-keys", "revoked")

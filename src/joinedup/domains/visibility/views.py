@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
@@ -15,6 +15,7 @@ from joinedup.core.errors import ProblemError
 from joinedup.domains.visibility import permissions, service
 from joinedup.domains.visibility.presentation import export_links
 from joinedup.domains.visibility.schemas import Level
+from joinedup.web.flash import Flash
 from joinedup.web.render import check_csrf, page
 
 router = APIRouter(include_in_schema=False)
@@ -24,6 +25,7 @@ Key = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x
 HTML_ROWS = 100
 # Pages refresh themselves on the events that change their figures.
 LIVE_TOPICS = service.FIGURE_TOPICS
+FLASH = Flash({"saved": "View saved.", "deleted": "View deleted."})
 
 
 def _render(request: Request, actor: Principal, level: Level, params: dict[str, str] | None = None) -> Response:
@@ -123,7 +125,7 @@ def views_page(
     return page(
         request,
         "visibility/views.jinja",
-        {"title": "Saved views", "views": views, "me": actor.user_id, "done": done},
+        {"title": "Saved views", "views": views, "me": actor.user_id, "done": FLASH.text(done)},
         actor=actor,
     )
 
@@ -151,7 +153,7 @@ async def save_view(request: Request, actor: Saver, session: DbSession) -> Respo
             actor=actor,
             status_code=422,
         )
-    return RedirectResponse("/visibility/views?done=saved", status_code=303)
+    return FLASH.redirect("/visibility/views", "saved")
 
 
 @router.post("/visibility/views/{view_id}/delete", response_class=HTMLResponse)
@@ -159,4 +161,4 @@ async def delete_view(request: Request, actor: Saver, session: DbSession, view_i
     form = await request.form()
     check_csrf(request, str(form.get("csrf_token") or ""))
     service.delete_view(session, actor=actor, view_id=view_id)
-    return RedirectResponse("/visibility/views?done=deleted", status_code=303)
+    return FLASH.redirect("/visibility/views", "deleted")
