@@ -76,6 +76,9 @@ DONE: dict[str, str] = {
     "sign_out": "signed out",
     "sign_in_failed": "sign-in failed",
     "locked": "locked",
+    "deactivate": "deactivated",
+    "reactivate": "reactivated",
+    "switch_role": "switched to another role",
 }
 RECORDS: dict[str, str] = {
     "auth": "Account",

@@ -174,6 +174,40 @@ def end_web_session(session: Session, token: str) -> None:
         row.revoked_at = utcnow()
 
 
+def switch_role(session: Session, *, token: str, actor: Principal, membership_id: str) -> Principal | None:
+    """Make the signed-in person's web session act in another of their roles (a membership of
+    theirs). The session's CSRF token is replaced, so a form from before the switch is refused,
+    and the switch is audited for the organisation now acted for. The caller as it now is, or
+    None if the session is not the actor's own live one or the role is not theirs."""
+    saved = session.info.get("scope")
+    session.info["scope"] = Scope.system("authentication")
+    try:
+        row = session.scalars(select(WebSession).where(WebSession.token_hash == sha256_hex(token))).one_or_none()
+        if row is None or row.revoked_at is not None or row.expires_at <= utcnow() or row.user_id != actor.user_id:
+            return None
+        user = session.get(User, row.user_id)
+        membership = session.get(Membership, membership_id)
+        if user is None or not user.active or membership is None or membership.user_id != user.id:
+            return None
+        switched = principal_for_membership(session, user, membership)
+        if row.membership_id == membership.id:
+            return switched
+        row.membership_id = membership.id
+        row.csrf_token = new_token(24)
+        record_security_event(
+            session,
+            actor=switched,
+            action="auth.switch_role",
+            record_type="user",
+            record_id=user.id,
+            organisation_id=switched.organisation_id,
+            detail={"from_role": actor.role.value, "to_role": switched.role.value},
+        )
+        return switched
+    finally:
+        session.info["scope"] = saved
+
+
 # "Last used" is kept to the minute: writing it on every call would make each API request a
 # write (and, on SQLite, take the database's single write lock) just to say "still in use".
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -186,7 +186,39 @@ class UserIn(Strict):
 
 class UserPatch(Strict):
     display_name: Name | None = None
-    active: bool | None = None
+    email: EmailStr | None = None
+    memberships: list[MembershipIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="Every role the person is to hold, replacing the roles they hold now",
+    )
+    active: bool | None = Field(
+        default=None,
+        description="False deactivates the account: it cannot sign in, its sessions end and the API keys "
+        "the person made are revoked. True reactivates it.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHeld:
+    """One of the signed-in person's roles, as the page to choose between them shows it."""
+
+    membership_id: str
+    role: Role
+    organisation_id: str | None
+    organisation_name: str | None
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialMade:
+    """A live API key or OAuth client a person made: revoked if their account is deactivated."""
+
+    id: str
+    kind: str  # "api_key" | "oauth_client"
+    name: str
+    organisation_name: str
 
 
 class UserOut(BaseModel):

@@ -50,6 +50,7 @@ from joinedup.domains.organisations.service.user_changes import (
 from joinedup.domains.organisations.service.users import (
     create_user,
     get_user,
+    get_user_to_change,
     list_users,
     user_out,
     visible_memberships,
@@ -69,6 +70,7 @@ __all__ = [
     "find_organisations",
     "get_organisation",
     "get_user",
+    "get_user_to_change",
     "list_api_keys",
     "list_care_systems",
     "list_oauth_clients",

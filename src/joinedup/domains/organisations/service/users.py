@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -82,9 +83,9 @@ def grant_problem(
     if org is None or organisation_id not in actor.visible_organisation_ids or org.system_id != actor.system_id:
         return _forbidden(f"{field}.organisation_id", "You may not give roles in this organisation.")
     if role not in ROLE_PLACES:
-        return _invalid(f"{field}.role", f"{ROLE_LABELS[role]} is not a role for staff.")
+        return invalid_here(f"{field}.role", f"{ROLE_LABELS[role]} is not a role for staff.")
     if not role_belongs_at(role, org.type):
-        return _invalid(
+        return invalid_here(
             f"{field}.role",
             f"A {ROLE_LABELS[role].lower()} works for {ROLE_PLACE_WORDS[role]}; {org.name} is not one.",
         )
@@ -99,7 +100,7 @@ def _forbidden(field: str, message: str) -> ProblemError:
     )
 
 
-def _invalid(field: str, message: str) -> ProblemError:
+def invalid_here(field: str, message: str) -> ProblemError:
     return ProblemError(
         422,
         "validation",
@@ -114,7 +115,7 @@ def _check_grants(session: Session, actor: Principal, memberships: list[schemas.
     for i, m in enumerate(memberships):
         field = f"body.memberships.{i}"
         if (m.organisation_id, m.role) in seen:
-            raise _invalid(field, "This organisation and role are listed already.")
+            raise invalid_here(field, "This organisation and role are listed already.")
         seen.add((m.organisation_id, m.role))
         if problem := grant_problem(session, actor=actor, organisation_id=m.organisation_id, role=m.role, field=field):
             raise problem
@@ -148,43 +149,46 @@ def create_user(session: Session, *, actor: Principal, data: schemas.UserIn) -> 
     return user
 
 
-def update_user(session: Session, *, actor: Principal, user_id: str, data: schemas.UserPatch) -> User:
+def manageable_user(session: Session, *, actor: Principal, user_id: str) -> tuple[User, list[Membership]]:
+    """The user and all their roles, if every role they hold is within the actor's authority:
+    an administrator of one care system does not change someone who also works in another."""
     user = session.scalars(_visible_users_stmt(actor).where(User.id == user_id)).one_or_none()
     if user is None:
         raise not_found("user", user_id)
-    # Every role the person holds must be within the actor's authority: an administrator of one
-    # care system does not deactivate someone who also works in another.
-    all_roles = _all_memberships(session, user.id)
-    for m in all_roles:
+    held = all_memberships(session, user.id)
+    for m in held:
         if m.organisation_id not in actor.visible_organisation_ids or not (
             ROLE_PERMISSIONS[m.role] <= ROLE_PERMISSIONS[actor.role]
         ):
             raise _forbidden("path.user_id", "This person also holds a role beyond your authority.")
-    changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    for name, value in changes.items():
-        setattr(user, name, value)
-    session.flush()
-    record_change(
-        session,
-        actor=actor,
-        action="user.update",
-        topic="user.updated",
-        record_type="user",
-        record_id=user.id,
-        organisation_id=min(all_roles, key=lambda m: (m.created_at, m.id)).organisation_id,
-        system_id=actor.system_id,
-        personal_data=True,
-        detail={"fields": sorted(changes)},
-    )
+    return user, held
+
+
+def get_user_to_change(session: Session, *, actor: Principal, user_id: str) -> User:
+    """The user, read (and audited) to be changed: refused at once, rather than on saving, when
+    they hold a role beyond the actor's authority."""
+    user, _ = manageable_user(session, actor=actor, user_id=user_id)
+    record_access(session, actor=actor, action="user.read", record_type="user", record_id=user.id, organisation_id=None)
     return user
 
 
-def _all_memberships(session: Session, user_id: str) -> list[Membership]:
-    """All the person's roles, in every organisation (read in a system scope: to find any the
-    caller may not see)."""
+@contextmanager
+def system_scope(session: Session, purpose: str) -> Iterator[None]:
+    """Read beyond the caller's visible organisations for one named purpose, then restore its scope."""
     saved = session.info["scope"]
-    session.info["scope"] = Scope.system("user authority check")
+    session.info["scope"] = Scope.system(purpose)
     try:
-        return list(session.scalars(select(Membership).where(Membership.user_id == user_id)))
+        yield
     finally:
         session.info["scope"] = saved
+
+
+def all_memberships(session: Session, user_id: str) -> list[Membership]:
+    """All the person's roles, in every organisation (read in a system scope: to find any the
+    caller may not see), oldest first."""
+    with system_scope(session, "user authority check"):
+        return list(
+            session.scalars(
+                select(Membership).where(Membership.user_id == user_id).order_by(Membership.created_at, Membership.id)
+            )
+        )
