@@ -327,7 +327,9 @@ def demo_site(database_template: str, where: Path) -> Iterator[DemoSite]:
         seed_trafford(session)
         logins = seed_demo_users(session)
         session.commit()
-    site = DemoSite(create_app(settings), settings, factory, logins)
+    app = create_app(settings)
+    # The app's own session factory: its sessions relay their events and run after-commit work.
+    site = DemoSite(app, settings, app.state.joinedup.session_factory, logins)
     try:
         yield site
     finally:

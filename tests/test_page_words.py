@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,11 +168,24 @@ def _principal(site: DemoSite, role: Role) -> Principal:
         return auth_service.principal_for_membership(session, user, auth_service.default_membership(user))
 
 
+def _wait_for_design(site: DemoSite, actor: Principal, study_id: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with site.session_factory() as session:
+            session.info["scope"] = actor.scope
+            store = site.app.state.neighbourhood_studies
+            if neighbourhoods.get_study(session, store=store, actor=actor, study_id=study_id).status != "designing":
+                return
+        time.sleep(0.2)
+    raise AssertionError("the study was still being designed")
+
+
 def _work_to_show(site: DemoSite) -> dict[Role, dict[str, str]]:
     """What the demo lacks until people use it: a referral to the demo care home, a designed
     neighbourhood study for each role that designs, an API key for each organisation that keeps
     its own. Returns, per role, ids for pages no link reaches."""
     ids: dict[Role, dict[str, str]] = {role: {} for role in ROLES}
+    designing: list[tuple[Principal, str]] = []
     actors = {role: _principal(site, role) for role in ROLES}
     provider = actors[Role.PROVIDER_MANAGER]
     hospital = actors[Role.DISCHARGE_COORDINATOR]
@@ -222,8 +236,10 @@ def _work_to_show(site: DemoSite) -> dict[Role, dict[str, str]]:
                     measure="recipients",
                     within_localities=False,
                     seed=1,
+                    factory=site.session_factory,
                 )
                 ids[role]["{study_id}"] = study.id
+                designing.append((actor, study.id))
             if role_allows(role, Permission.CREDENTIALS_MANAGE) and actor.organisation_id:
                 row, _ = organisations.create_api_key(
                     session,
@@ -233,6 +249,8 @@ def _work_to_show(site: DemoSite) -> dict[Role, dict[str, str]]:
                 )
                 ids[role]["{key_id}"] = row.id
             session.commit()
+        for actor, study_id in designing:  # a design is made in the background, after the commit
+            _wait_for_design(site, actor, study_id)
         session.info["scope"] = Scope.system("test set-up")
         place = organisations.find_organisations(session, system_id=hospital.system_id)[0].place_id
         for role in ROLES:
