@@ -46,7 +46,9 @@ def audit_log(
 ) -> Response:
     events, next_cursor = service.search(session, actor=actor, filters=filters, cursor=cursor, limit=100)
     orgs, _ = organisations.list_organisations(session, actor=actor, limit=500)
-    query_string = urlencode(filters.model_dump(mode="json", exclude_none=True))
+    # As the API reads them: a flag is the text true or false (never Python's True).
+    shown = filters.model_dump(mode="json", exclude_none=True)
+    query_string = urlencode({k: str(v).lower() if isinstance(v, bool) else v for k, v in shown.items()})
     kinds = [{"value": "", "text": "Any action"}] + [
         {"value": code, "text": text, "selected": filters.action == code} for code, text in ACTION_FAMILIES.items()
     ]

@@ -13,7 +13,8 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import not_found
 from joinedup.domains.capacity import permissions, service
-from joinedup.web.render import check_csrf, page
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 # An administrator of the care system (decide_identity checks the service is of its system).
@@ -50,8 +51,7 @@ def _review(session: DbSession, actor: Principal, service_id: str) -> service.Re
 
 @router.post("/capacity/approvals/{service_id}/approve", response_class=HTMLResponse)
 async def approve(request: Request, actor: Approver, session: DbSession, service_id: ServiceId) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    await read_form(request)  # its size limited and its CSRF token checked; it holds nothing else
     service.decide_identity(session, actor=actor, service_id=service_id, approve=True)
     return RedirectResponse("/capacity/approvals?done=approved", status_code=303)
 
@@ -69,7 +69,6 @@ def confirm_reject(request: Request, actor: Approver, session: DbSession, servic
 
 @router.post("/capacity/approvals/{service_id}/reject", response_class=HTMLResponse)
 async def reject(request: Request, actor: Approver, session: DbSession, service_id: ServiceId) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    await read_form(request)
     service.decide_identity(session, actor=actor, service_id=service_id, approve=False)
     return RedirectResponse("/capacity/approvals?done=rejected", status_code=303)

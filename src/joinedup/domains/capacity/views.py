@@ -121,6 +121,8 @@ def capacity_home(
             # A provider corrects its own services; a system administrator any service.
             "edit_all": actor.can(Permission.CAPACITY_WRITE) and actor.role is Role.SYSTEM_ADMINISTRATOR,
             "own_org": actor.organisation_id if actor.can(Permission.CAPACITY_WRITE) else None,
+            # An administrator of the care system approves new and changed services.
+            "approves": actor.can(Permission.ORGANISATIONS_MANAGE),
             "awaiting_approval": service.count_awaiting_approval(session, actor=actor),
         },
         actor=actor,

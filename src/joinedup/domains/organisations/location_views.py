@@ -14,7 +14,8 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
 from joinedup.core.errors import ProblemError, error_loc
 from joinedup.domains.organisations import permissions, schemas, service
-from joinedup.web.render import check_csrf, page
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Depends(permissions.can_manage_organisations)]
@@ -81,9 +82,12 @@ def _form_errors(exc: ValidationError | ProblemError) -> dict[str, str]:
 
 @router.post("/organisations/{organisation_id}/locations", response_class=HTMLResponse)
 async def register(request: Request, actor: Manager, session: DbSession, organisation_id: Id) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items() if k in (*FIELDS, "csrf_token")}
-    check_csrf(request, form.pop("csrf_token", None))
+    posted = await read_form(request)  # its size limited and its CSRF token checked
+    form = {k: v if isinstance(v, str) else v[0] for k, v in posted.items() if k in FIELDS}
     typed: dict[str, Any] = {k: v.strip() for k, v in form.items() if v.strip()}
+    unreadable = {k: MESSAGES[k] for k, v in typed.items() if "\ufffd" in v}  # bytes that were not UTF-8
+    if unreadable:
+        return _page(request, actor, session, organisation_id, form=form, errors=unreadable, status_code=422)
     try:
         data = schemas.LocationIn.model_validate({**typed, "cqc_location_id": typed.get("cqc_location_id", "").upper()})
         service.register_location(session, actor=actor, organisation_id=organisation_id, data=data)

@@ -110,8 +110,18 @@ Identifier = Annotated[
     StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$"),
 ]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500, pattern=r"^[^\x00-\x08\x0b-\x1f\x7f]*$")]
+# A name: one line with no control characters, and at least one character that is not a space
+# (every space the JSON Schema's regular expressions and Python's strip agree on, written out).
+_SPACES = r" \t\n\v\f\r\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_CONTROLS = r"\x00-\x1f\x7f-\x9f"
 Name = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        min_length=1,
+        max_length=200,
+        pattern=f"^[^{_CONTROLS}]*[^{_SPACES}{_CONTROLS}][^{_CONTROLS}]*$",
+    ),
 ]
 # Any case and spacing ("m415bu", "M41  5BU"); stored as "M41 5BU". The document states the shape.
 POSTCODE_SHAPE = "^ *[A-Za-z]{1,2}[0-9][A-Za-z0-9]? *[0-9][A-Za-z]{2} *$"
@@ -332,8 +342,22 @@ def received_batch(body: bytes) -> list[CapacityUpdate | RejectedUpdate]:
         return ReceivedBatch.model_validate_json(body, strict=True).received()
 
 
+# The rule between the coordinates, stated in the JSON Schema too: one is sent only with the other.
+_COORDINATES_TOGETHER: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"properties": {first: {"type": "number"}}, "required": [first]},
+            "then": {"properties": {second: {"type": "number"}}, "required": [second]},
+        }
+        for first, second in (("latitude", "longitude"), ("longitude", "latitude"))
+    ]
+}
+
+
 class ServiceIn(Strict):
     """A service, upserted by the provider's own id."""
+
+    model_config = ConfigDict(json_schema_extra=_COORDINATES_TOGETHER)
 
     name: Name
     kind: ServiceKind
