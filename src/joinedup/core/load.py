@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,6 +45,15 @@ RETRY_AFTER_SECONDS = 2
 # their connection for as long as the listener stays.
 NO_TURN = ("/api/v1/health", "/static/", "/api/v1/events")
 MIB = 1024 * 1024
+BUSY_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sorry, the service is busy &ndash; joinedup</title>
+<link rel="stylesheet" href="/static/vendor/nhsuk/nhsuk-frontend.min.css"></head>
+<body><div class="nhsuk-width-container"><main class="nhsuk-main-wrapper" id="maincontent">
+<h1>Sorry, the service is busy</h1>
+<p>Too many people are using it at this moment. Try again in a few seconds.</p>
+</main></div></body></html>
+"""
 
 
 def busy(detail: str) -> ProblemError:
@@ -109,9 +118,12 @@ class AdmissionLimit:
             await self.app(scope, receive, send)
             return
         if not await self._enter():
-            await _answer(
-                self.fastapi_app, scope, receive, send, busy("Too many requests are being served; try again shortly.")
-            )
+            refusal = busy("Too many requests are being served; try again shortly.")
+            if str(scope["path"]).startswith(("/api/", "/fhir/")):
+                await _answer(self.fastapi_app, scope, receive, send, refusal)
+            else:  # a page: a plain one, as shedding load must cost next to nothing
+                page = HTMLResponse(BUSY_PAGE, 503, headers={**refusal.headers, "Cache-Control": "no-store"})
+                await page(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)

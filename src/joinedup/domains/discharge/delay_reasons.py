@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 FAMILIES = {
     "H": "Hospital process",
@@ -89,9 +90,9 @@ class DelayReason:
     def family(self) -> str:
         return FAMILIES[self.code[0]]
 
-    @property
+    @cached_property
     def display(self) -> str:
-        """The label with ordinary spaces, for screens."""
+        """The label with ordinary spaces, for screens (worked out once: every ward list row shows one)."""
         return re.sub(r"\s+", " ", self.label.replace("\xa0", " ")).strip()
 
 
