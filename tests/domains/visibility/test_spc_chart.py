@@ -113,6 +113,15 @@ def test_summary_does_not_say_no_change_while_points_beyond_the_limits_are_highl
     assert desc is not None and "no significant change" not in "".join(desc.itertext()).lower()
 
 
+def test_summary_counts_each_kind_of_special_cause() -> None:
+    # One day far below the limits (an improvement when lower is better), two far above (concern).
+    values = [*HAND, 12, 1, 11, 12, 40, 12, 41, 13, 12, 11]
+    chart = _chart(values, direction=Direction.DECREASE, baseline_points=10)
+    text = chart.variation_text
+    assert "on 3 days (improvement on 1, concern on 2)" in text, text
+    assert "most recently 19 Dec 2024: concern (high values)" in text, text
+
+
 def test_summary_says_no_change_only_when_nothing_is_highlighted() -> None:
     chart = _chart(HAND)
     assert _highlighted(chart) == 0

@@ -36,6 +36,11 @@ KIND_TEXT = {
     ("special_cause_neutral", "high"): "unusually high",
     ("special_cause_neutral", "low"): "unusually low",
 }
+KIND_WORD = {
+    PointType.IMPROVEMENT: "improvement",
+    PointType.CONCERN: "concern",
+    PointType.NEUTRAL: "unusual values",
+}
 POINT_TEXT = {
     PointType.COMMON_CAUSE: "Common cause",
     PointType.IMPROVEMENT: "Special cause: improvement",
@@ -103,8 +108,13 @@ class Chart:
             return f"Special cause variation: {_kind(self.spc, last)} on the latest day ({days} in all)"
         latest = points[special[-1]]
         when = _day(self.days[latest.index]) if self.days else f"point {latest.index + 1}"
+        kinds: dict[str, int] = {}
+        for i in special:
+            kind = KIND_WORD[points[i].point_type]
+            kinds[kind] = kinds.get(kind, 0) + 1
+        mix = f" ({', '.join(f'{k} on {n}' for k, n in kinds.items())})" if len(kinds) > 1 else ""
         return (
-            f"Special cause variation on {days}, most recently {when}: {_kind(self.spc, latest)}; "
+            f"Special cause variation on {days}{mix}, most recently {when}: {_kind(self.spc, latest)}; "
             "the latest day shows common cause variation"
         )
 
