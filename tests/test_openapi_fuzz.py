@@ -193,3 +193,11 @@ def test_a_pages_link_into_the_api_keeps_to_the_document(client_as) -> None:  # 
     link = re.search(r'href="(/api/v1/audit-events\.csv\?[^"]*)"', page.text)
     assert link is not None and "personal_data=true" in link.group(1)
     assert alice.get(html.unescape(link.group(1))).status_code == 200
+
+
+def test_a_moment_that_is_not_in_utc_range_is_refused_not_a_server_error(client_as) -> None:  # type: ignore[no-untyped-def]
+    """Found by the fuzzer: 0001-01-01T00:00:00+01:00 is year 0 in UTC, which no column can hold."""
+    alice = client_as("alice_admin")
+    for path in ("/api/v1/audit-events", "/api/v1/audit-events.csv"):
+        r = alice.get(path, params={"since": "0001-01-01T00:00:00+01:00"})
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["query.since"], r.text

@@ -10,7 +10,8 @@ own validation runs:
 
 - boolean: JSON true or false (in a query: the text `true` or `false`);
 - number and integer: a JSON number, never a boolean or text (in a query: a number's text);
-- string with format date-time, date or time: text in that ISO 8601 form, never a number.
+- string with format date-time, date or time: text in that ISO 8601 form, never a number (and a
+  date-time a moment that exists in UTC).
 
 Everything else (lengths, patterns, ranges, rules across fields) stays with pydantic. Routes that
 validate their body from its bytes (`json_body.RawJson`) validate it strictly themselves.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
@@ -113,8 +115,9 @@ class _Checker:
             return
         for option in fitting or options:
             fmt = option.get("format")
-            if isinstance(value, str) and fmt in FORMATS and not FORMATS[fmt].fullmatch(value):
-                yield _Problem(loc, fmt)
+            if isinstance(value, str) and fmt in FORMATS:
+                if not FORMATS[fmt].fullmatch(value) or (fmt == "date-time" and not in_range(value)):
+                    yield _Problem(loc, fmt)
             elif isinstance(value, dict):
                 properties = option.get("properties", {})
                 extra = option.get("additionalProperties")
@@ -130,6 +133,16 @@ class _Checker:
                 return  # the first alternative of the value's type decides, as pydantic's union does
 
 
+def in_range(text: str) -> bool:
+    """Whether a date-time's text names a moment that exists in UTC (0001-01-01T00:00+01:00 does
+    not: it is in year 0, which nothing can store or compare)."""
+    try:
+        datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return False
+    return True
+
+
 def _query_ok(kind: str) -> Callable[[str], bool]:
     if kind == "boolean":
         return lambda text: text in ("true", "false")
@@ -137,6 +150,8 @@ def _query_ok(kind: str) -> Callable[[str], bool]:
         return lambda text: _NUMBER.fullmatch(text) is not None
     if kind == "integer":
         return lambda text: _INTEGER.fullmatch(text) is not None
+    if kind == "date-time":
+        return lambda text: FORMATS[kind].fullmatch(text) is not None and in_range(text)
     if kind in FORMATS:
         return lambda text: FORMATS[kind].fullmatch(text) is not None
     return lambda text: True

@@ -77,7 +77,7 @@ def test_not_accepting_with_beds_open_is_refused_on_the_page(provider_system, cl
     fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.text))
     fields.update({"status": "not_accepting", "csrf_token": _csrf(form.text)})
     r = pam.post(f"/capacity/services/{sid}", data=fields)
-    assert r.status_code == 422 and "bed(s) accepting admissions" in r.text
+    assert r.status_code == 422 and "Admissions are not accepted, yet some beds or places are accepting" in r.text
 
 
 @pytest.mark.parametrize(
@@ -98,7 +98,9 @@ def test_as_of_outside_the_standards_window_is_refused(provider_system, session_
     assert _stored(session_factory) == 0
 
 
-@pytest.mark.parametrize("as_of", [0.5, "0.5", 1764000000, "1764000000", True, "23/11/2026 09:00"])
+@pytest.mark.parametrize(
+    "as_of", [0.5, "0.5", 1764000000, "1764000000", True, "23/11/2026 09:00", "0001-01-01T00:00:00+01:00"]
+)
 def test_a_number_is_not_a_moment(provider_system, session_factory, as_of) -> None:
     r = provider_system.post(URL, json={"updates": [{**update("n1"), "as_of": as_of}]})
     assert r.status_code == 422 and _fields(r) == ["body.updates.0.as_of"]
@@ -207,6 +209,8 @@ def test_put_service_documents_its_201(provider_system) -> None:
     [
         ("GET", "/api/v1/capacity/services/home-1", {"params": {"at": "0.5"}}, "query.at"),
         ("GET", "/api/v1/capacity/services/home-1", {"params": {"at": "1764000000"}}, "query.at"),
+        # A moment before year 1 in UTC: nothing can store or compare it.
+        ("GET", "/api/v1/capacity/services/home-1", {"params": {"at": "0001-01-01T00:00:00+01:00"}}, "query.at"),
         ("GET", "/api/v1/capacity/search", {"params": {"accepting": "0"}}, "query.accepting"),
         ("GET", "/api/v1/capacity/search", {"params": {"fresh": "yes"}}, "query.fresh"),
         ("GET", "/api/v1/capacity/search", {"params": {"latitude": "53.4", "longitude": "false"}}, "query.longitude"),

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from joinedup.core.contract import FORMATS, MESSAGES
+from joinedup.core.contract import FORMATS, MESSAGES, in_range
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _iso(kind: str) -> BeforeValidator:
         if isinstance(value, str):
             text = value.strip()
             try:
-                if FORMATS[kind].fullmatch(text):
+                if FORMATS[kind].fullmatch(text) and (kind != "date-time" or in_range(text)):
                     return parse(text)
             except ValueError:
                 pass
