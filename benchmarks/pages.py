@@ -14,7 +14,7 @@ serve`, uvicorn in a subprocess) and, over real HTTP (httpx, one connection per 
    the ward list, one request after another (`health_p95_ms`, `ward_list_1_client_p95_ms`);
 2. the target: 40 coordinators at work, each loading the ward list (GET /discharge) and reading
    it for 1 to 3 seconds before loading it again (`ward_list_p95_ms`, target <= 300 ms; 60 s,
-   8 s with --quick);
+   6 s with --quick);
 3. all 40 pressing reload at the same moment, a second apart (`ward_list_burst_*`; 15 times, 3);
 4. all 40 reloading without a pause: the server's throughput (`ward_list_no_pause_*`);
 5. shedding: the server restarted with one database connection (JOINEDUP_DB_POOL_SIZE=1,
@@ -70,8 +70,11 @@ PAUSE = (1.0, 3.0)
 SECRET = secrets.token_urlsafe(48)
 
 
+STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    print(f"[{time.monotonic() - STARTED:5.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def p95(samples: list[float]) -> float | None:
@@ -132,43 +135,49 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def server(url: str, **env: str) -> Iterator[str]:
-    """`joinedup serve` in a subprocess on a free port, until the block ends."""
-    port = free_port()
-    environ = {
-        **os.environ,
-        "JOINEDUP_DATABASE_URL": url,
-        "JOINEDUP_SECRET_KEY": SECRET,
-        "JOINEDUP_LOG_LEVEL": "WARNING",
-        **env,
-    }
-    command = [sys.executable, "-m", "joinedup.cli", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
+class Server:
+    """`joinedup serve` in a subprocess on a free port (its errors to a temporary file)."""
+
+    def __init__(self, url: str, **env: str) -> None:
+        port = free_port()
+        environ = {
+            **os.environ,
+            "JOINEDUP_DATABASE_URL": url,
+            "JOINEDUP_SECRET_KEY": SECRET,
+            "JOINEDUP_LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
+        command = [sys.executable, "-m", "joinedup.cli", "serve", "--port", str(port)]
+        self.process = subprocess.Popen(command, env=environ, stdout=subprocess.DEVNULL, stderr=self.errors)
+        self.base = f"http://127.0.0.1:{port}"
+
+    def ready(self) -> str:
         deadline = time.monotonic() + 60
         while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"the server stopped: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-                )
+            if self.process.poll() is not None:
+                self.errors.seek(0)
+                raise RuntimeError(f"the server stopped: {self.errors.read().decode()[-2000:]}")
             try:
-                if httpx.get(base + HEALTH, timeout=2).status_code == 200:
-                    break
+                if httpx.get(self.base + HEALTH, timeout=2).status_code == 200:
+                    log(f"server up at {self.base}")
+                    return self.base
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("the server did not start within 60 s")
             time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
+
+    def stop(self) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.terminate()
         try:
-            process.wait(timeout=15)
+            self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
 
 
 class Tally:
@@ -196,7 +205,8 @@ async def _client_loop(
         except httpx.HTTPError:
             status = "dropped"
         tally.add(status, time.perf_counter() - start)
-        await asyncio.sleep(max(0.05, rng.uniform(*pause)) if status == "503" else rng.uniform(*pause))
+        wait = max(0.05, rng.uniform(*pause)) if status == "503" else rng.uniform(*pause)
+        await asyncio.sleep(min(wait, max(0.0, until - time.monotonic())))
 
 
 async def _load(
@@ -286,7 +296,7 @@ def _ms_summary(prefix: str, tally: Tally) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
-    load_s, stress_s, rounds, shed_s, serial_n = (8.0, 4.0, 3, 4.0, 20) if quick else (60.0, 20.0, 15, 20.0, 100)
+    load_s, stress_s, rounds, shed_s, serial_n = (6.0, 3.0, 3, 3.0, 15) if quick else (60.0, 20.0, 15, 20.0, 100)
     result: dict[str, Any] = {"database": "postgresql" if args.database_url else "sqlite", "quick": quick}
     with fresh_database(args.database_url) as url:
         t0 = time.monotonic()
@@ -294,7 +304,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         result["build_s"] = round(time.monotonic() - t0, 1)
         result["clients"] = len(tokens)
         log(f"demo data and {len(tokens)} coordinators in {result['build_s']} s")
-        with server(url) as base:
+        servers = [Server(url)]
+        try:
+            base = servers[0].ready()
             _serial(base, tokens[0], WARD_LIST, 3)  # warm: templates, caches
             with httpx.Client(base_url=base, cookies={SESSION_COOKIE: tokens[0]}) as client:
                 result["ward_list_patients"] = client.get(WARD_LIST).text.count('data-testid="patient-row"')
@@ -323,8 +335,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result |= _ms_summary("ward_list_no_pause", stress)
             result["ward_list_no_pause_per_s"] = round(len(stress.times) / took, 1)
             log(f"no pause: p95 {result['ward_list_no_pause_p95_ms']} ms, {result['ward_list_no_pause_per_s']}/s")
-        tiny = {"JOINEDUP_DB_POOL_SIZE": "1", "JOINEDUP_DB_MAX_OVERFLOW": "0"}
-        with server(url, **tiny) as base:
+            servers[0].stop()
+            servers.append(Server(url, JOINEDUP_DB_POOL_SIZE="1", JOINEDUP_DB_MAX_OVERFLOW="0"))
+            base = servers[-1].ready()
             shed_tokens = (tokens * 2)[: args.shed_clients]
             pages, health_tally, _took = asyncio.run(_load(base, shed_tokens, shed_s, probe=True, limit_s=45))
             server_errors = sum(n for s, n in pages.statuses.items() if s.startswith("5") and s != "503")
@@ -339,6 +352,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"pool of one, {len(shed_tokens)} clients: {dict(pages.statuses)}; health "
                 f"{dict(health_tally.statuses)} p95 {result['shed_health_p95_ms']} ms"
             )
+        finally:
+            for running in servers:
+                running.stop()
     return result
 
 
