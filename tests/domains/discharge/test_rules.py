@@ -79,7 +79,10 @@ class ReferralMachine(RuleBasedStateMachine):
         except sm.IllegalTransition:
             assert (before, action) not in sm.TRANSITIONS
             return
-        assert before not in sm.CLOSED_STATES, "a closed referral never moves"
+        # A closed referral never moves, but for the same-day undo of a discharge recorded in
+        # error, which takes the completed placement back to accepted.
+        reopened = (before, action) == (S.COMPLETED, sm.Action.REOPEN)
+        assert before not in sm.CLOSED_STATES or reopened, "a closed referral never moves"
         self.states[i] = after
         if action is sm.Action.ACCEPT:
             for j, state in enumerate(self.states):
