@@ -253,6 +253,8 @@ def install_problem_handlers(
             status=422,
             detail="A value cannot be stored (for example it contains a NUL character or is out of range).",
         )
+        if wants_html(request):
+            return await html_handler(request, problem, None)  # type: ignore[no-any-return]
         return problem_response(request, problem)
 
     @app.exception_handler(Exception)
@@ -265,6 +267,8 @@ def install_problem_handlers(
             status=500,
             detail="Something went wrong on our side; nothing was stored.",
         )
+        if wants_html(request):
+            return await html_handler(request, problem, None)  # type: ignore[no-any-return]
         return problem_response(request, problem)
 
 

@@ -118,6 +118,8 @@ class Field:
     multiline: bool = False
     # The name the schema or service uses for it, where that differs (errors name it so).
     key: str = ""
+    # A hidden field (the page a view saves, say): its error is about the whole form.
+    hidden: bool = False
 
     @property
     def named(self) -> str:
@@ -279,7 +281,15 @@ class Form:
                 data[f.name] = state.values[f.name] == "yes"
             else:
                 data[f.name] = self._text(f, one(posted.get(f.name)), state)
+        self._hidden_to_form(state)
         return data, state
+
+    def _hidden_to_form(self, state: FormState) -> None:
+        """A hidden field's error, told about the whole form (no one can correct the field)."""
+        for f in self.fields.values():
+            if f.hidden and f.name in state.errors:
+                state.general.append(state.errors.pop(f.name))
+                state.anchors.pop(f.name, None)
 
     def _text(self, f: Field, typed: str, state: FormState) -> str | None:
         state.values[f.name] = shown(typed, multiline=f.multiline)
@@ -380,6 +390,7 @@ class Form:
         else:
             message = f.message(rule, err.get("ctx"))
         state.add(f.name, message, self.anchor(f))
+        self._hidden_to_form(state)
 
     def field_at(self, loc: Sequence[Any]) -> Field | None:
         """The field an error's location names: its last part that is one of this form's fields."""
@@ -398,6 +409,7 @@ class Form:
                 named = True
         if not named:
             state.general.append(sentence(exc.detail or exc.title))
+        self._hidden_to_form(state)
 
 
 def attempt(session: Session, state: FormState, form: Form, fn: Callable[[], T]) -> T | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from fastapi import Request
+from starlette.exceptions import HTTPException
 
 from joinedup.core.errors import ProblemError
 from joinedup.web.render import check_csrf
@@ -51,7 +52,12 @@ async def read_form(
     if media == URLENCODED:
         raw = _NOT_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], raw)
     request._body = raw  # the form parser reads the body kept here
-    form = await request.form()
+    try:
+        form = await request.form()
+    except HTTPException:  # a multipart body its parser cannot read (no boundary, another encoding)
+        raise ProblemError(
+            400, "bad-request", "Form not readable", "The form could not be read, so nothing was saved."
+        ) from None
     data: dict[str, list[str]] = {}
     for key, value in form.multi_items():
         if isinstance(value, str):

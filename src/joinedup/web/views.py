@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from joinedup.core.auth import service as auth_service
@@ -14,7 +15,9 @@ from joinedup.core.deps import SESSION_COOKIE, DbSession, StateDep, public, requ
 from joinedup.core.errors import Problem, ProblemError
 from joinedup.core.permissions import Permission
 from joinedup.web import home
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import Field, Form, FormState, one, sentence
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 from joinedup.web.words import without_permission_ids
 
 router = APIRouter(include_in_schema=False)
@@ -27,29 +30,57 @@ def cookie_secure(request: Request, state: StateDep) -> bool:
     return configured if configured is not None else request.url.scheme == "https"
 
 
+SIGN_IN_FORM = Form(
+    "sign-in",
+    Field(
+        "email",
+        "Email address",
+        required="Enter your email address",
+        messages={"too_long": "Enter an email address of 254 characters or fewer"},
+    ),
+)
+# The longest answers sign-in reads (no email address is longer); a password is read as typed.
+MAX_EMAIL, MAX_PASSWORD = 254, 1024
+
+
+def _sign_in_page(request: Request, state: StateDep, posted: FormState, status_code: int = 200) -> Response:
+    demo = state.settings.environment == "development"
+    return page(request, "login.jinja", {"title": "Sign in", "demo": demo, "fs": posted}, status_code=status_code)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, actor: Anyone, state: StateDep) -> Response:
     if actor is not None:
         return RedirectResponse("/", status_code=303)
-    return page(request, "login.jinja", {"title": "Sign in", "demo": state.settings.environment == "development"})
+    return _sign_in_page(request, state, FormState())
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
-    request: Request,
-    _: Anyone,
-    state: StateDep,
-    email: Annotated[str, Form(max_length=254)] = "",
-    password: Annotated[str, Form(max_length=1024)] = "",
-    csrf_token: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    check_csrf(request, csrf_token)
+async def login(request: Request, _: Anyone, state: StateDep) -> Response:
+    answer = await read_form(request)
+    data, posted = SIGN_IN_FORM.read(answer)
+    email, password = data["email"] or "", one(answer.get("password"))
+    if len(email) > MAX_EMAIL:
+        posted.add("email", SIGN_IN_FORM.fields["email"].message("too_long"))
+    if not password:
+        posted.add("password", "Enter your password")
+    elif len(password) > MAX_PASSWORD:
+        posted.add("password", f"Enter a password of {MAX_PASSWORD} characters or fewer")
+    if posted.failed:
+        return _sign_in_page(request, state, posted, status_code=422)
     try:
         token = auth_service.password_sign_in(
-            state.session_factory, state.settings, email=email, password=password, ip=request_context().client_ip
+            state.session_factory,
+            state.settings,
+            email=email,
+            password=password,
+            ip=request_context().client_ip,
         )
     except ProblemError as exc:
-        return page(request, "login.jinja", {"title": "Sign in", "error": exc.detail, "email": email}, status_code=401)
+        if exc.status not in (401, 429):
+            raise
+        posted.add("email", sentence(exc.detail or exc.title))
+        return _sign_in_page(request, state, posted, status_code=exc.status)
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -64,10 +95,8 @@ def login(
 
 
 @router.post("/logout")
-def logout(
-    request: Request, _: Anyone, state: StateDep, csrf_token: Annotated[str, Form(max_length=100)] = ""
-) -> Response:
-    check_csrf(request, csrf_token)
+async def logout(request: Request, _: Anyone, state: StateDep) -> Response:
+    await read_form(request)
     if token := request.cookies.get(SESSION_COOKIE):
         auth_service.sign_out(state.session_factory, token)
     response = RedirectResponse("/login", status_code=303)
@@ -92,9 +121,27 @@ NOT_FOUND = [
 ]
 
 
+# A request's part and field, as the API names them ("body.email", "query.done"): never on a page.
+_FIELD_PATH = re.compile(r"\b(?:body|query|path|header|cookie)\.[\w.-]+")
+# The validation library's sentences ("String should have at most 20 characters", "Field required").
+_LIBRARY_WORDS = re.compile(r"\b(?:String|Input|Value|List|Dictionary|Object) should\b|\bField required\b|\bfield\(s\)")
+BAD_ADDRESS = "The web address is not one this service makes. Check it, or go back and follow a link."
+UNREADABLE = "What was sent could not be read, so nothing was saved. Go back, check your answers and try again."
+
+
+def _plain(text: str) -> str | None:
+    """A problem's words as a page may show them, or None where they are the code's words."""
+    text = without_permission_ids(text).strip()
+    if not text or _FIELD_PATH.search(text) or _LIBRARY_WORDS.search(text):
+        return None
+    said = sentence(text)
+    return said if said.endswith(("?", "!")) else said + "."
+
+
 def error_words(problem: Problem) -> dict[str, Any]:
     """What a person is told when a page cannot be shown: plain words, never the problem's codes
-    (field paths, permission ids, record types and ids stay in the API's answer)."""
+    (field paths, the validation library's sentences, permission ids, record types and ids stay in
+    the API's answer)."""
     if problem.status == 404:
         return {"title": "Page not found", "heading": "Page not found", "lines": NOT_FOUND, "messages": []}
     if problem.status >= 500:
@@ -105,12 +152,17 @@ def error_words(problem: Problem) -> dict[str, Any]:
         detail = problem.detail or "Your role does not let you do this."
     else:
         heading, detail = problem.title, problem.detail or ""
-    return {
-        "title": heading,
-        "heading": heading,
-        "lines": [without_permission_ids(detail)] if detail else [],
-        "messages": [without_permission_ids(e.message) for e in problem.errors],
-    }
+    lines = [line for line in [_plain(detail)] if line]
+    messages = [m for m in (_plain(e.message) for e in problem.errors) if m and m not in lines]
+    if problem.errors and not lines and not messages:
+        # The request itself was refused as it arrived (its address, or a form no page sends).
+        parts = {e.field.split(".")[0] for e in problem.errors}
+        address = bool(parts & {"path", "query"})
+        heading = "This page cannot be shown" if address else "Nothing was saved"
+        lines = [BAD_ADDRESS if address else UNREADABLE]
+    elif not lines and not messages:
+        lines = [UNREADABLE] if problem.status in (400, 413, 415, 422) else []
+    return {"title": heading, "heading": heading, "lines": lines, "messages": messages}
 
 
 async def html_error(request: Request, problem: Problem, headers: dict[str, str] | None) -> Response:

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import ProblemError, form_errors
+from joinedup.core.errors import ProblemError
 from joinedup.core.permissions import Permission, Role
-from joinedup.core.uploads import read_csv_upload
+from joinedup.core.uploads import MAX_CSV_BYTES, read_csv_upload
 from joinedup.domains.capacity import csv_io, identity_views, permissions, schemas, service
+from joinedup.domains.capacity.page_form import capacity_form, values_of
 from joinedup.web.flash import Flash
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import attempt
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +29,7 @@ Writer = Annotated[Principal, Depends(permissions.can_write_capacity)]
 Text = Annotated[str | None, Query(max_length=200)]
 WEB_SOURCE = "joinedup web"
 BED_FIELDS = ["physical", "staffed", "occupied", "vacant", "reserved", "accepting_admissions"]
+UPLOAD_FORM_ROOM = 64 * 1024  # the upload form's other fields and the multipart framing
 FLASH = Flash({"confirmed": "Confirmed: nothing changed.", "updated": "Capacity updated."})
 STATUS_LABELS = {
     "accepting": "Accepting",
@@ -135,51 +136,6 @@ def _held(out: schemas.CapacityOut, section: str) -> list[dict[str, Any]]:
     return list((held.value if held is not None else None) or [])
 
 
-def _rows(form: dict[str, str], section: str, key: str) -> Iterator[tuple[int, Callable[[str], str]]]:
-    """Numbered form rows (`homecare-0-time_band`, ...) as (index, field getter)."""
-    i = 0
-    while f"{section}-{i}-{key}" in form:
-        yield i, partial(_field, form, f"{section}-{i}-")
-        i += 1
-
-
-def _field(form: dict[str, str], prefix: str, name: str) -> str:
-    return form.get(prefix + name, "").strip()
-
-
-def _listed(text: str) -> list[str]:
-    return [part for part in (p.strip() for p in text.split(",")) if part]
-
-
-def _sections_from_form(form: dict[str, str]) -> dict[str, Any]:
-    """The beds, homecare and reablement rows a provider edited, as the standard's sections.
-    Blank numbers stay blank (None) so the standard's own rules name what is missing."""
-    sections: dict[str, Any] = {}
-    beds = [
-        {"bed_type": get("bed_type"), **{name: get(name) or None for name in BED_FIELDS}}
-        for _, get in _rows(form, "beds", "bed_type")
-    ]
-    homecare = [
-        {
-            "time_band": get("time_band"),
-            "postcode_districts": _listed(get("postcode_districts")),
-            "lsoa_codes": _listed(get("lsoa_codes")),
-            "skills": _listed(get("skills")),
-            "spare_hours_per_week": get("spare_hours_per_week") or None,
-            "earliest_start": get("earliest_start") or None,
-        }
-        for _, get in _rows(form, "homecare", "time_band")
-    ]
-    reablement = [
-        {"pathway": get("pathway"), "places": get("places") or None, "hours_per_week": get("hours_per_week") or None}
-        for _, get in _rows(form, "reablement", "pathway")
-    ]
-    for name, rows in (("beds", beds), ("homecare", homecare), ("reablement", reablement)):
-        if rows:
-            sections[name] = rows
-    return sections
-
-
 def _edit_page(
     request: Request,
     actor: Principal,
@@ -187,6 +143,7 @@ def _edit_page(
     form: dict[str, Any],
     errors: dict[str, str],
     status_code: int = 200,
+    summary: list[dict[str, str]] | None = None,
 ) -> Response:
     beds = _held(out, "beds")
     if not beds and out.service.kind == schemas.ServiceKind.CARE_HOME:
@@ -225,7 +182,7 @@ def _edit_page(
             "reablement": reablement,
             "form": form,
             "errors": errors,
-            "errors_list": [{"text": m, "href": f"#{k}"} for k, m in errors.items()],
+            "errors_list": summary or [],
             "status_items": status_items,
             "human_age": human_age,
             "label": label,
@@ -243,41 +200,34 @@ def edit_form(request: Request, actor: Writer, session: DbSession, state: StateD
 
 @router.post("/capacity/services/{service_id}", response_class=HTMLResponse)
 async def submit(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    check_csrf(request, form.pop("csrf_token", None))
-    values: dict[str, Any] = {
-        "status": form.get("status") or None,
-        "note": form.get("note", "").strip() or None,
-        **_sections_from_form(form),
-    }
-    errors: dict[str, str] = {}
-    try:
-        service.report_update(
+    posted = await read_form(request)
+    form = capacity_form(posted)
+    data, fs = form.read(posted)
+    if not fs.failed:
+        attempt(
             session,
-            actor=actor,
-            settings=state.settings,
-            service_id=service_id,
-            values=values,
-            source_system=WEB_SOURCE,
-            update_id=f"web-{uuid.uuid4().hex}",
-            any_visible=True,
+            fs,
+            form,
+            lambda: service.report_update(
+                session,
+                actor=actor,
+                settings=state.settings,
+                service_id=service_id,
+                values=values_of(data, posted),
+                source_system=WEB_SOURCE,
+                update_id=f"web-{uuid.uuid4().hex}",
+                any_visible=True,
+            ),
         )
-    except ValidationError as exc:
-        errors = form_errors(exc)
-    except ProblemError as exc:
-        if exc.status >= 500 or exc.status in (403, 404):
-            raise
-        errors["form"] = exc.detail or exc.title
-    if errors:
+    if fs.failed:
         out = service.capacity_by_id(session, actor=actor, settings=state.settings, service_id=service_id)
-        return _edit_page(request, actor, out, form, errors, status_code=422)
+        return _edit_page(request, actor, out, fs.values, fs.errors, status_code=422, summary=fs.summary())
     return FLASH.redirect("/capacity", "updated")
 
 
 @router.post("/capacity/services/{service_id}/confirm", response_class=HTMLResponse)
 async def confirm(request: Request, actor: Writer, session: DbSession, state: StateDep, service_id: str) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    await read_form(request)  # its size limited and its CSRF token checked; it holds nothing else
     service.confirm_unchanged(
         session,
         actor=actor,
@@ -296,11 +246,11 @@ def upload_form(request: Request, actor: Writer) -> Response:
 
 @router.post("/capacity/upload", response_class=HTMLResponse)
 async def upload(request: Request, actor: Writer, session: DbSession, state: StateDep) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    dry_run = form.get("dry_run") == "yes"
+    # Its size limited (the file's own limit, and room for the form around it) and its CSRF token checked.
+    answers = await read_form(request, files=True, max_bytes=MAX_CSV_BYTES + UPLOAD_FORM_ROOM)
+    dry_run = answers.get("dry_run") == "yes"
     try:
-        text = await read_csv_upload(form.get("file"), required=True)
+        text = await read_csv_upload((await request.form()).get("file"), required=True)
         result = csv_io.upload(session, actor=actor, settings=state.settings, text=text, dry_run=dry_run)
     except ProblemError as exc:
         if exc.status >= 500:
@@ -310,6 +260,7 @@ async def upload(request: Request, actor: Writer, session: DbSession, state: Sta
                 "row": e.field.split(".")[1] if e.field.startswith("row.") else "",
                 "field": e.field.split(".")[-1] if e.field.startswith("row.") else "",
                 "message": e.message,
+                "code": e.code,
             }
             for e in exc.errors
         ] or [{"row": "", "field": "", "message": exc.detail or exc.title}]
@@ -323,14 +274,28 @@ async def upload(request: Request, actor: Writer, session: DbSession, state: Sta
     )
 
 
+# What the page says for a problem the API names for programs ("PUT the service first"), by its code.
+UPLOAD_WORDS = {
+    "unknown_service": "your organisation has no service with this reference",
+}
+# Problems with the person uploading, not with the file: said without a place in the file.
+NOT_THE_FILE = {
+    "not_a_provider": "Only a care provider's staff can upload capacity: your organisation is not a care provider.",
+}
+
+
 def upload_problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     """Each problem with a file, as the error summary lists it: where it is, then what is wrong,
     each linking to the file field (the GOV.UK pattern: the field is the file)."""
     out = []
     for e in errors:
+        code = str(e.get("code") or "")
+        if code in NOT_THE_FILE:
+            out.append({"text": NOT_THE_FILE[code], "href": "#file"})
+            continue
         row, column = str(e.get("row") or ""), str(e.get("field") or "")
         where = "Header" if row == "1" else f"Row {row}" if row else "The file"
         if column and column != "row":
             where += f", column {column}"
-        out.append({"text": f"{where}: {e['message']}", "href": "#file"})
+        out.append({"text": f"{where}: {UPLOAD_WORDS.get(code, e['message'])}", "href": "#file"})
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,28 +12,23 @@ from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.core.errors import ProblemError
 from joinedup.core.uploads import read_csv_upload
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import FormState, FormStates
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 from . import permissions, service
 from .api import Studies
 from .engine.demand import MAX_UPLOAD_BYTES, MAX_VISIT_ROWS
 from .engine.scenarios import SCENARIOS
+from .page_forms import DESIGN_FORM, GENERATE_FORM, LOCALITIES, MOVE_FORM, RUN_FORM, UPLOAD_FORM, number, numbers
 from .report import COLUMNS, design_rows
+from .schemas import DesignIn, MoveIn, RunIn, StudyIn
 
 router = APIRouter(include_in_schema=False)
 Runner = Annotated[Principal, Depends(permissions.can_run_studies)]
 Reader = Annotated[Principal, Depends(permissions.can_read_studies)]
-LOCALITIES = ["Central", "North", "South", "West"]
-# What each number on the forms is called on the page (the form's field names are not words).
-FIELD_LABELS = {
-    "recipients": "Care recipients to generate",
-    "seed": "Seed",
-    "target": "Target size",
-    "to": "To neighbourhood",
-    "providers": "Framework providers",
-    "seconds_per_100_visits": "Search seconds per 100 visits",
-    "days": "Days in the measured week",
-}
+UPLOAD_FORM_ROOM = 64 * 1024  # the upload form's other fields and the multipart framing
+LISTED_ROWS = 50  # the bad rows an error summary lists (the file's message counts them all)
 STAGES = {
     "designing": "Designing",
     "new": "Designed",
@@ -43,40 +38,21 @@ STAGES = {
 }
 
 
-def _number(form: Any, name: str, default: float, low: float, high: float) -> float:
-    raw = str(form.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ProblemError(422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be a number") from exc
-    if not low <= value <= high:
-        raise ProblemError(
-            422, "validation", "Invalid input", f"{FIELD_LABELS[name]} must be between {low:g} and {high:g}"
-        )
-    return value
-
-
-def _start(
-    request: Request,
-    actor: Principal,
-    session: DbSession,
-    errors: list[str] | None = None,
-    status_code: int = 200,
-) -> Response:
+def _start(request: Request, actor: Principal, session: DbSession, posted: FormState | None = None) -> Response:
+    posted = posted or FormState()
     return page(
         request,
         "neighbourhoods/start.jinja",
         {
             "title": "Neighbourhood homecare",
-            "localities": LOCALITIES,
-            "errors": errors or [],
+            "localities": [(name, name) for name in LOCALITIES],
+            "fs": posted,
+            "forms": FormStates.of(posted),
             "studies": service.list_studies(session, actor=actor),
             "stages": STAGES,
         },
         actor=actor,
-        status_code=status_code,
+        status_code=422 if posted.failed else 200,
     )
 
 
@@ -87,39 +63,51 @@ def start(request: Request, actor: Runner, session: DbSession) -> Response:
 
 @router.post("/neighbourhoods/generate")
 async def generate(request: Request, actor: Runner, session: DbSession) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    try:
-        recipients = int(_number(form, "recipients", 2000, 1, 5000))
-        seed = int(_number(form, "seed", 1, 0, 2**31 - 1))
-        study = service.create_study(
-            session,
-            actor=actor,
-            localities=[str(v) for v in form.getlist("locality")],
-            recipients=recipients,
-            seed=seed,
-        )
-    except ProblemError as exc:
-        return _start(request, actor, session, [exc.detail or exc.title], 422)
+    posted, study = GENERATE_FORM.submit(
+        session,
+        await read_form(request),
+        StudyIn,
+        lambda data: service.create_study(
+            session, actor=actor, localities=data.localities, recipients=data.recipients, seed=data.seed
+        ),
+        shape=lambda data: {
+            "localities": data["locality"],
+            "recipients": number(data["recipients"]),
+            "seed": number(data["seed"]),
+        },
+    )
+    if study is None:
+        return _start(request, actor, session, posted)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
 @router.post("/neighbourhoods/upload")
 async def upload(request: Request, actor: Runner, session: DbSession) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    # Its size limited (the file's own limit, and room for the form around it) and its CSRF token checked.
+    answers = await read_form(request, files=True, max_bytes=MAX_UPLOAD_BYTES + UPLOAD_FORM_ROOM)
+    _, posted = UPLOAD_FORM.read(answers)
+    file = UPLOAD_FORM.fields["file"]
     try:
-        text = await read_csv_upload(form.get("file"), max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_VISIT_ROWS)
-        localities = [str(v) for v in form.getlist("locality")]
+        text = await read_csv_upload(
+            (await request.form()).get("file"), max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_VISIT_ROWS
+        )
+        if posted.failed:
+            return _start(request, actor, session, posted)
         # Checking every row is work for a worker thread, not the event loop every request shares.
-        study = await run_in_threadpool(service.upload_study, session, actor=actor, localities=localities, text=text)
+        study = await run_in_threadpool(service.upload_study, session, actor=actor, localities=[], text=text)
     except service.UploadRejected as exc:
-        listed = [f"{e.record}, {e.field}: {e.message}" for e in exc.errors]
-        if len(listed) < exc.bad_rows:
-            listed.append(exc.detail)
-        return _start(request, actor, session, listed, 422)
+        posted.general.extend(f"{e.record}, {e.field}: {e.message}" for e in exc.errors[:LISTED_ROWS])
+        posted.add("file", f"The file cannot be used: {exc.detail}", UPLOAD_FORM.anchor(file))
+        return _start(request, actor, session, posted)
     except ProblemError as exc:
-        return _start(request, actor, session, [exc.detail or exc.title], 422)
+        if exc.status not in (413, 422):
+            raise
+        messages = [e.message for e in exc.errors if e.field.split(".")[-1] == "file"]
+        if messages:
+            posted.add("file", f"The file cannot be used: {messages[0]}", UPLOAD_FORM.anchor(file))
+        else:
+            UPLOAD_FORM.refuse(posted, exc)
+        return _start(request, actor, session, posted)
     return RedirectResponse(f"/neighbourhoods/{study.id}", status_code=303)
 
 
@@ -127,10 +115,10 @@ def _study_page(
     request: Request,
     actor: Principal,
     study: service.Study,
-    errors: list[str] | None = None,
-    status_code: int = 200,
+    posted: FormState | None = None,
     template: str = "neighbourhoods/study.jinja",
 ) -> Response:
+    posted = posted or FormState()
     table = study.table
     rows = []
     if table:
@@ -147,11 +135,12 @@ def _study_page(
             "scenario_names": [SCENARIOS[s] for s in table] if table else [],
             "rows": rows,
             "headline": study.headline,
-            "errors": errors or [],
+            "fs": posted,
+            "forms": FormStates.of(posted),
             "refresh": study.status in ("running", "designing"),
         },
         actor=actor,
-        status_code=status_code,
+        status_code=422 if posted.failed else 200,
     )
 
 
@@ -167,55 +156,52 @@ def printable(request: Request, actor: Reader, study_id: str, studies: Studies, 
 
 
 def _refused(
-    request: Request,
-    actor: Principal,
-    studies: service.StudyStore,
-    session: DbSession,
-    study_id: str,
-    exc: ProblemError,
-    status_code: int = 422,
+    request: Request, actor: Principal, studies: service.StudyStore, session: DbSession, study_id: str, fs: FormState
 ) -> Response:
-    """The study page again, saying what was wrong (a study that is not there stays a 404)."""
-    if exc.status == 404:
-        raise exc
+    """The study page again, with what was typed and what was wrong."""
     study = service.get_study(session, store=studies, actor=actor, study_id=study_id)
-    return _study_page(request, actor, study, [exc.detail or exc.title], status_code)
+    return _study_page(request, actor, study, fs)
 
 
 @router.post("/neighbourhoods/{study_id}/design")
 async def design(
     request: Request, actor: Runner, study_id: str, studies: Studies, state: StateDep, session: DbSession
 ) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    try:
-        service.design_study(
+    posted, study = DESIGN_FORM.submit(
+        session,
+        await read_form(request),
+        DesignIn,
+        lambda data: service.design_study(
             session,
             store=studies,
             actor=actor,
             study_id=study_id,
-            target=_number(form, "target", 200, 5, 5000),
-            measure=str(form.get("measure") or "recipients"),
-            within_localities=form.get("within_localities") == "yes",
+            target=data.target,
+            measure=data.measure,
+            within_localities=data.within_localities,
             seed=1,
             factory=state.session_factory,
-        )
-    except ProblemError as exc:
-        return _refused(request, actor, studies, session, study_id, exc)
+        ),
+        shape=lambda data: numbers(data, "target"),
+    )
+    if study is None:
+        return _refused(request, actor, studies, session, study_id, posted)
     return RedirectResponse(f"/neighbourhoods/{study_id}#design", status_code=303)
 
 
 @router.post("/neighbourhoods/{study_id}/move")
 async def move(request: Request, actor: Runner, study_id: str, studies: Studies, session: DbSession) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    try:
-        to = int(_number(form, "to", 0, 1, 1000))
-        service.move_lsoa(
-            session, store=studies, actor=actor, study_id=study_id, lsoa=str(form.get("lsoa") or ""), to=to
-        )
-    except ProblemError as exc:
-        return _refused(request, actor, studies, session, study_id, exc)
+    posted, study = MOVE_FORM.submit(
+        session,
+        await read_form(request),
+        MoveIn,
+        lambda data: service.move_lsoa(
+            session, store=studies, actor=actor, study_id=study_id, lsoa=data.lsoa, to=data.to
+        ),
+        shape=lambda data: numbers(data, "to"),
+    )
+    if study is None:
+        return _refused(request, actor, studies, session, study_id, posted)
     return RedirectResponse(f"/neighbourhoods/{study_id}#design", status_code=303)
 
 
@@ -223,22 +209,25 @@ async def move(request: Request, actor: Runner, study_id: str, studies: Studies,
 async def run(
     request: Request, actor: Runner, study_id: str, studies: Studies, state: StateDep, session: DbSession
 ) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
-    try:
-        service.start_run(
+    posted, study = RUN_FORM.submit(
+        session,
+        await read_form(request),
+        RunIn,
+        lambda data: service.start_run(
             session,
             store=studies,
             actor=actor,
             study_id=study_id,
-            providers=int(_number(form, "providers", 20, 1, 200)),
-            seconds_per_100_visits=_number(form, "seconds_per_100_visits", 0.6, 0.05, 10),
-            days=int(_number(form, "days", 7, 1, 7)),
+            providers=data.providers,
+            seconds_per_100_visits=data.seconds_per_100_visits,
+            days=data.days,
             seed=1,
             factory=state.session_factory,
-        )
-    except ProblemError as exc:
-        return _refused(request, actor, studies, session, study_id, exc, 422 if exc.status == 422 else 409)
+        ),
+        shape=lambda data: numbers(data, "providers", "days", "seconds_per_100_visits"),
+    )
+    if study is None:
+        return _refused(request, actor, studies, session, study_id, posted)
     return RedirectResponse(f"/neighbourhoods/{study_id}#run", status_code=303)
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from joinedup.core.auth.models import AccessLevel, ApiKey
 from joinedup.core.auth.principal import Principal
@@ -15,7 +14,9 @@ from joinedup.core.deps import DbSession
 from joinedup.core.errors import not_found
 from joinedup.domains.organisations import permissions, schemas, service
 from joinedup.web.flash import Flash
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import Field, Form, FormState
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[Principal, Depends(permissions.can_manage_credentials)]
@@ -27,20 +28,36 @@ ACCESS = {
 FLASH = Flash({"revoked": "The key was revoked. Software using it can no longer connect."})
 
 
+KEY_FORM = Form(
+    "key",
+    Field(
+        "name",
+        "Name",
+        required="Enter a name for the key, like the name of the software that will use it",
+        messages={"too_long": "Name must be 200 characters or fewer", "format": "Enter the name on one line"},
+    ),
+    Field(
+        "access",
+        "What the key may do",
+        kind="choice",
+        required="Choose what the key may do",
+        messages={"choice": "Choose what the key may do"},
+    ),
+)
+
+
 def _keys_page(
     request: Request,
     actor: Principal,
     session: DbSession,
     organisation_id: str,
     *,
-    form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
+    posted: FormState | None = None,
     done: str | None = None,
-    status_code: int = 200,
 ) -> Response:
     org = service.get_organisation(session, actor=actor, organisation_id=organisation_id)
     keys = service.list_api_keys(session, actor=actor, organisation_id=organisation_id)
-    form = form or {}
+    posted = posted or FormState()
     return page(
         request,
         "organisations/api_keys.jinja",
@@ -49,13 +66,11 @@ def _keys_page(
             "org": org,
             "keys": sorted(keys, key=lambda k: (k.revoked_at is not None, k.name.lower())),
             "access": ACCESS,
-            "form": form,
-            "errors": errors or {},
-            "errors_list": [{"text": m, "href": f"#{k}"} for k, m in (errors or {}).items()],
+            "fs": posted,
             "done": FLASH.text(done),
         },
         actor=actor,
-        status_code=status_code,
+        status_code=422 if posted.failed else 200,
     )
 
 
@@ -72,29 +87,22 @@ def api_keys(
 
 @router.post("/organisations/{organisation_id}/api-keys", response_class=HTMLResponse)
 async def create_api_key(request: Request, actor: Manager, session: DbSession, organisation_id: Id) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    check_csrf(request, form.pop("csrf_token", None))
-    errors: dict[str, str] = {}
-    name = form.get("name", "").strip()
-    if not name:
-        errors["name"] = "Enter a name for the key, like the name of the software that will use it"
-    if form.get("access") not in ACCESS:
-        errors["access"] = "Choose what the key may do"
-    if not errors:
-        try:
-            data = schemas.CredentialIn(name=name, access=AccessLevel(form["access"]))
-        except ValidationError:
-            errors["name"] = "Enter a name of 200 characters or fewer, on one line"
-        else:
-            row, key = service.create_api_key(session, actor=actor, organisation_id=organisation_id, data=data)
-            return page(
-                request,
-                "organisations/api_key_created.jinja",
-                {"title": "API key created", "key": key, "row": row, "access": ACCESS, "org_id": organisation_id},
-                actor=actor,
-                status_code=201,
-            )
-    return _keys_page(request, actor, session, organisation_id, form=form, errors=errors, status_code=422)
+    posted, made = KEY_FORM.submit(
+        session,
+        await read_form(request),
+        schemas.CredentialIn,
+        lambda data: service.create_api_key(session, actor=actor, organisation_id=organisation_id, data=data),
+    )
+    if made is None:
+        return _keys_page(request, actor, session, organisation_id, posted=posted)
+    row, key = made
+    return page(
+        request,
+        "organisations/api_key_created.jinja",
+        {"title": "API key created", "key": key, "row": row, "access": ACCESS, "org_id": organisation_id},
+        actor=actor,
+        status_code=201,
+    )
 
 
 def _key(session: DbSession, actor: Principal, organisation_id: str, key_id: str) -> Any:
@@ -121,7 +129,6 @@ def confirm_revoke(request: Request, actor: Manager, session: DbSession, organis
 async def revoke_api_key(
     request: Request, actor: Manager, session: DbSession, organisation_id: Id, key_id: Id
 ) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    await read_form(request)  # its size limited and its CSRF token checked; it holds nothing else
     service.revoke(session, actor=actor, organisation_id=organisation_id, kind=ApiKey, credential_id=key_id)
     return FLASH.redirect(f"/organisations/{organisation_id}/api-keys", "revoked")

@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
 from joinedup.core.auth.principal import Principal
 from joinedup.core.deps import DbSession
-from joinedup.core.errors import ProblemError, error_loc, error_message
 from joinedup.core.permissions import Permission, Role
 from joinedup.domains.organisations import (
     credential_views,
@@ -22,7 +20,9 @@ from joinedup.domains.organisations import (
     user_views,
 )
 from joinedup.domains.organisations.schemas import OrganisationType
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import Field, Form, FormState
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
@@ -34,14 +34,29 @@ Manager = Annotated[Principal, Depends(permissions.can_manage_organisations)]
 Text = Annotated[str | None, Query(max_length=200)]
 
 
-def _errors(exc: ValidationError | ProblemError) -> tuple[dict[str, str], list[dict[str, str]]]:
-    if isinstance(exc, ValidationError):
-        # Each error against the form field it is about (the first part of its path).
-        pairs = [(str(loc[0]) if (loc := error_loc(e)) else "form", error_message(e)) for e in exc.errors()]
-    else:
-        pairs = [(e.field.split(".")[-1], e.message) for e in exc.errors] or [("form", exc.detail or exc.title)]
-    errors = dict(pairs)
-    return errors, [{"text": msg, "href": f"#{field}"} for field, msg in errors.items()]
+ORGANISATION_FORM = Form(
+    "organisation",
+    Field(
+        "name",
+        "Name",
+        required="Enter the organisation's name",
+        messages={"too_long": "Name must be 200 characters or fewer", "format": "Enter the name on one line"},
+    ),
+    Field("type", "Type", kind="choice", messages={"choice": "Select the type of organisation"}),
+    Field(
+        "ods_code",
+        "ODS code",
+        messages={"format": "Enter the ODS code as 3 to 12 letters and numbers, like RM2"},
+    ),
+    Field(
+        "cqc_location_id",
+        "CQC location ID",
+        messages={
+            "format": "Enter the CQC location ID as the CQC register gives it, like 1-123456789",
+            "conflict": "This CQC location is already registered, to this or another organisation",
+        },
+    ),
+)
 
 
 @router.get("/organisations", response_class=HTMLResponse)
@@ -56,26 +71,14 @@ def organisations(request: Request, actor: Reader, session: DbSession, q: Text =
     )
 
 
-def _org_form(
-    request: Request,
-    actor: Principal,
-    form: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    errors_list: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> Response:
-    type_items = [
-        {"value": t.value, "text": label(t), "selected": form.get("type") == t.value} for t in OrganisationType
-    ]
+def _org_form(request: Request, actor: Principal, posted: FormState, status_code: int = 200) -> Response:
     return page(
         request,
         "organisations/new.jinja",
         {
             "title": "Add an organisation",
-            "form": form,
-            "errors": errors or {},
-            "errors_list": errors_list or [],
-            "type_items": type_items,
+            "fs": posted,
+            "types": [(t.value, label(t)) for t in OrganisationType],
         },
         actor=actor,
         status_code=status_code,
@@ -84,21 +87,19 @@ def _org_form(
 
 @router.get("/organisations/new", response_class=HTMLResponse)
 def new_organisation_form(request: Request, actor: Manager) -> Response:
-    return _org_form(request, actor, {})
+    return _org_form(request, actor, FormState())
 
 
 @router.post("/organisations/new", response_class=HTMLResponse)
 async def create_organisation(request: Request, actor: Manager, session: DbSession) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    check_csrf(request, form.pop("csrf_token", None))
-    cleaned = {k: v for k, v in form.items() if v.strip()}
-    try:
-        org = service.create_organisation(session, actor=actor, data=schemas.OrganisationIn.model_validate(cleaned))
-    except (ValidationError, ProblemError) as exc:
-        if isinstance(exc, ProblemError) and exc.status >= 500:
-            raise
-        errors, errors_list = _errors(exc)
-        return _org_form(request, actor, form, errors, errors_list, status_code=422)
+    posted, org = ORGANISATION_FORM.submit(
+        session,
+        await read_form(request),
+        schemas.OrganisationIn,
+        lambda data: service.create_organisation(session, actor=actor, data=data),
+    )
+    if org is None:
+        return _org_form(request, actor, posted, status_code=422)
     return RedirectResponse(f"/organisations/{org.id}", status_code=303)
 
 

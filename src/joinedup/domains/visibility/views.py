@@ -11,12 +11,13 @@ from fastapi.responses import HTMLResponse, Response
 from joinedup.core.auth.principal import Principal
 from joinedup.core.clock import utcnow
 from joinedup.core.deps import DbSession, StateDep
-from joinedup.core.errors import ProblemError
 from joinedup.domains.visibility import permissions, service
 from joinedup.domains.visibility.presentation import export_links
-from joinedup.domains.visibility.schemas import Level
+from joinedup.domains.visibility.schemas import Level, SavedViewIn
 from joinedup.web.flash import Flash
-from joinedup.web.render import check_csrf, page
+from joinedup.web.forms import Field, Form, FormState
+from joinedup.web.posted import read_form
+from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[Principal, Depends(permissions.can_view)]
@@ -117,48 +118,62 @@ def map_page(
     return page(request, "visibility/map.jinja", context, actor=actor)
 
 
-@router.get("/visibility/views", response_class=HTMLResponse)
-def views_page(
-    request: Request, actor: Viewer, session: DbSession, done: Annotated[str | None, Query(max_length=20)] = None
+NOT_A_VIEW = "Only a page of the system picture can be saved as a view: go to the page and save it there"
+VIEW_FORM = Form(
+    "save-view",
+    Field(
+        "name",
+        "Name",
+        required="Enter a name for the view",
+        messages={"too_long": "Name must be 100 characters or fewer", "format": "Enter the name on one line"},
+    ),
+    Field(
+        "path",
+        "Page",
+        hidden=True,
+        required=NOT_A_VIEW,
+        messages=dict.fromkeys(("format", "too_long", "invalid", "unreadable"), NOT_A_VIEW),
+    ),
+    Field("shared", "Share with everyone in my role here", kind="flag"),
+)
+
+
+def _views_page(
+    request: Request, actor: Principal, session: DbSession, *, posted: FormState | None = None, done: str | None = None
 ) -> Response:
+    posted = posted or FormState()
     views = service.list_views(session, actor=actor) if actor.user_id else []
     return page(
         request,
         "visibility/views.jinja",
-        {"title": "Saved views", "views": views, "me": actor.user_id, "done": FLASH.text(done)},
+        {"title": "Saved views", "views": views, "me": actor.user_id, "done": FLASH.text(done), "fs": posted},
         actor=actor,
+        status_code=422 if posted.failed else 200,
     )
+
+
+@router.get("/visibility/views", response_class=HTMLResponse)
+def views_page(
+    request: Request, actor: Viewer, session: DbSession, done: Annotated[str | None, Query(max_length=20)] = None
+) -> Response:
+    return _views_page(request, actor, session, done=done)
 
 
 @router.post("/visibility/views", response_class=HTMLResponse)
 async def save_view(request: Request, actor: Saver, session: DbSession) -> Response:
-    form = {k: str(v) for k, v in (await request.form()).items()}
-    check_csrf(request, form.get("csrf_token"))
-    try:
-        service.save_view(
-            session,
-            actor=actor,
-            name=form.get("name", "")[:100],
-            path=form.get("path", "")[:500],
-            shared=form.get("shared") == "yes",
-        )
-    except ProblemError as exc:
-        if exc.status >= 500:
-            raise
-        views = service.list_views(session, actor=actor)
-        return page(
-            request,
-            "visibility/views.jinja",
-            {"title": "Saved views", "views": views, "me": actor.user_id, "error": exc.detail, "done": None},
-            actor=actor,
-            status_code=422,
-        )
+    posted, view = VIEW_FORM.submit(
+        session,
+        await read_form(request),
+        SavedViewIn,
+        lambda data: service.save_view(session, actor=actor, name=data.name, path=data.path, shared=data.shared),
+    )
+    if view is None:
+        return _views_page(request, actor, session, posted=posted)
     return FLASH.redirect("/visibility/views", "saved")
 
 
 @router.post("/visibility/views/{view_id}/delete", response_class=HTMLResponse)
 async def delete_view(request: Request, actor: Saver, session: DbSession, view_id: Key) -> Response:
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf_token") or ""))
+    await read_form(request)  # its size limited and its CSRF token checked; it holds nothing else
     service.delete_view(session, actor=actor, view_id=view_id)
     return FLASH.redirect("/visibility/views", "deleted")
