@@ -152,7 +152,7 @@ class Poster:
         self.settle()
         before = stored(self.stage.dx)
         response = self.client.post(self.target.url, content=body, headers={"content-type": content_type})
-        check(response, what, self.case.summary_on, self.target.url)
+        check(response, what, self.case.summary_on)
         after = stored(self.stage.dx)
         redirected = response.status_code == 200 and bool(response.history)
         accepted = redirected or response.status_code in self.case.accepted
@@ -174,7 +174,7 @@ DEVELOPER_WORDS = re.compile(
 )
 
 
-def check(response: Any, what: str, summary_on: frozenset[int] = frozenset({422}), url: str = "") -> None:
+def check(response: Any, what: str, summary_on: frozenset[int] = frozenset({422})) -> None:
     assert response.status_code < 500, (what, response.status_code, response.text[:300])
     assert SCRIPT not in response.text, f"{what}: a script reached the page unescaped"
     assert "application/json" not in response.headers.get("content-type", ""), f"{what}: a page answered JSON"
@@ -182,35 +182,21 @@ def check(response: Any, what: str, summary_on: frozenset[int] = frozenset({422}
     found = DEVELOPER_WORDS.search(words)
     assert not found, f"{what}: the page says {found.group(0)!r}: {words[:400]}"
     if response.status_code in summary_on:
-        error_summary(response.text, what, gone=_gone_form(url))
+        error_summary(response.text, what)
 
 
-def _gone_form(url: str) -> re.Pattern[str] | None:
-    """The id of a form about one record ("answer-<referral id>", "end-<delay id>"), which the
-    page no longer shows once the record has moved on (the question answered, the delay ended),
-    and its fields' ids."""
-    parts = url.rstrip("/").split("/")
-    ids = [p for p in parts if re.fullmatch(r"[0-9a-f-]{36}", p)]
-    if not ids:
-        return None
-    return re.compile(rf"{re.escape(parts[-1])}-(?:{'|'.join(map(re.escape, ids))})(?:-[\w-]+)?")
-
-
-def error_summary(html: str, what: str, gone: re.Pattern[str] | None = None) -> None:
+def error_summary(html: str, what: str) -> None:
     """The GOV.UK pattern: a summary headed "There is a problem" whose every item links to the
     field it is about (or to the form, for an error about the whole form), and a message at each
-    field the summary names. (`gone`: a form's id the summary may name though the page no longer
-    shows the form, because the answer found its record moved on.)"""
+    field the summary names."""
     box = re.search(r'<div\s[^>]*class="nhsuk-error-summary\b.*?</ul>', html, flags=re.S)
     assert box and "There is a problem" in box.group(0), (what, "no error summary", said_html(html))
     links = re.findall(r'<a\s+href="#([^"]+)"', box.group(0))
     assert links, (what, "the error summary links to no field", said_html(box.group(0)))
     for target in links:
         found = re.search(rf'<(\w+)[^>]*\sid="{re.escape(target)}"', html)
-        if not found and gone is not None and gone.fullmatch(target):
-            continue
         assert found, (what, f"the error summary links to #{target}, which is not on the page")
-        if found.group(1) != "form":
+        if found.group(1) not in ("form", "main"):  # an error about a whole form, or the page
             assert "nhsuk-error-message" in html, (what, "no message at the field", said_html(html))
 
 

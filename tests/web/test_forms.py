@@ -152,3 +152,21 @@ def test_the_summary_lists_errors_in_the_order_the_page_asks() -> None:
     thing, state = _read(name="", postcode="M41", hours="x", **{"when-day": "31", "when-month": "2"})
     assert thing is None
     assert [item["href"] for item in state.summary()] == ["#name", "#postcode", "#when-day", "#hours"]
+
+
+def test_a_hidden_fields_error_is_about_the_whole_form() -> None:
+    """No one can correct a hidden field (the page a view saves): its error links to the form."""
+    form = Form("view", Field("name", "Name", required="Enter a name"), Field("path", "Page", hidden=True))
+    _, state = form.read({"name": "Beds", "path": "/visibility\x00"})
+    assert state.errors == {} and state.general == [
+        "Page includes characters that cannot be saved; type it again without them"
+    ]
+    assert state.summary() == [{"text": state.general[0], "href": "#view"}]
+
+
+def test_a_form_the_page_no_longer_shows_is_told_about_the_page() -> None:
+    """A form about a record that moved on (an offer already sent) is not on the page that says
+    so: its errors link to the page's main content, not to fields that are not there."""
+    _, state = FORM.read({"name": "", "when-day": "1", "when-month": "2", "when-year": "2026"})
+    gone = state.about_the_page()
+    assert gone.summary() == [{"text": "Enter a name", "href": "#maincontent"}] and not gone.errors

@@ -205,6 +205,11 @@ class FormState:
             self.errors[name] = message
             self.anchors[name] = anchor or name
 
+    def about_the_page(self) -> FormState:
+        """This form's errors told about the page, for a page that no longer shows the form
+        because the record it acts on has moved on (an offer already sent, a delay ended)."""
+        return FormState(general=[*self.general, *(self.errors[name] for name in self.errors)])
+
     def summary(self) -> list[dict[str, str]]:
         """The error summary's list: a link to each field in error; an error about the whole
         form first, linked to the form (its element id is the form's name)."""

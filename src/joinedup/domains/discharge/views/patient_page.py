@@ -14,10 +14,21 @@ from joinedup.core.clock import UK
 from joinedup.domains.discharge import service
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
 from joinedup.domains.discharge.pathways import PATHWAYS
-from joinedup.domains.discharge.schemas import uk_today
+from joinedup.domains.discharge.schemas import PatientBoard, uk_today
 from joinedup.domains.discharge.views.forms import FLASH, common
 from joinedup.web.forms import FormState, FormStates
 from joinedup.web.render import page
+
+# The forms the page shows for one referral or delay, while it is in a state they act on.
+RECORD_FORMS = ("accept-", "answer-", "end-")
+
+
+def _record_forms(board: PatientBoard) -> set[str]:
+    """The record forms the page shows (as patient.jinja does): accept an offer, answer a
+    question, end a delay that is open."""
+    shown = {f"accept-{r.id}" for r in board.referrals if r.state.value == "offered"}
+    shown |= {f"answer-{r.id}" for r in board.referrals if r.state.value == "question"}
+    return shown | {f"end-{d.id}" for d in board.delays if d.ended_on is None}
 
 
 def render_patient(
@@ -32,6 +43,8 @@ def render_patient(
 ) -> HTMLResponse:
     board = service.patient_board(session, actor=actor, settings=settings, patient_id=patient_id)
     posted = posted or FormState()
+    if posted.failed and posted.form.startswith(RECORD_FORMS) and posted.form not in _record_forms(board):
+        posted = posted.about_the_page()  # its referral or delay moved on: the page shows no such form
     return page(
         request,
         "discharge/patient.jinja",

@@ -29,6 +29,12 @@ from joinedup.web.render import page
 
 router = APIRouter(include_in_schema=False)
 OPEN_FORM = Form("open")
+# The forms the referral's page shows in each state (as referral.jinja does).
+FORMS_SHOWN = {
+    "sent": ("open",),
+    "opened": ("offer", "decline", "question"),
+    "question": ("offer", "decline", "question"),
+}
 DONE = {"open": "referral-opened", "offer": "offer-sent", "decline": "referral-declined", "question": "question-sent"}
 
 
@@ -58,6 +64,8 @@ def _referral_page(
     row = service.provider_referral(session, actor, referral_id)
     out = service.referral_out(session, row, for_provider=True, actor=actor)
     posted = posted or FormState()
+    if posted.failed and posted.form not in FORMS_SHOWN.get(out.state.value, ()):
+        posted = posted.about_the_page()  # the referral moved on: the page shows no such form
     return page(
         request,
         "discharge/referral.jinja",
