@@ -54,6 +54,10 @@ class _Page(HTMLParser):
         self.links: list[str] = []
         self.get_forms: list[dict[str, Any]] = []
         self.post_forms: list[tuple[str, list[tuple[str, str]]]] = []  # (action, hidden fields)
+        # Forms that take a file: (action, the file field, the fields as the page fills them in).
+        self.uploads: list[tuple[str, str, list[tuple[str, str]]]] = []
+        self._filled: list[tuple[str, str]] = []
+        self._file: str | None = None
         self._post: tuple[str, list[tuple[str, str]]] | None = None
         self._hidden = 0
         self._stack: list[str] = []
@@ -81,9 +85,15 @@ class _Page(HTMLParser):
         if tag == "form" and a.get("method", "get").lower() == "get":
             self._form = {"action": a.get("action", ""), "fields": [], "choices": {}}
         if tag == "form" and a.get("method", "get").lower() == "post":
-            self._post = (a.get("action", ""), [])
+            self._post, self._file, self._filled = (a.get("action", ""), []), None, []
         if self._post is not None and tag == "input" and a.get("type") == "hidden" and a.get("name"):
             self._post[1].append((a["name"], a.get("value", "")))
+        if self._post is not None and tag == "input" and a.get("name"):
+            kind = a.get("type", "text").lower()
+            if kind == "file":
+                self._file = a["name"]
+            elif kind not in {"checkbox", "radio"} or "checked" in a:
+                self._filled.append((a["name"], a.get("value", "")))
         if self._form is not None:
             if tag == "input" and a.get("name"):
                 kind = a.get("type", "text")
@@ -108,7 +118,9 @@ class _Page(HTMLParser):
             self._form = None
         if tag == "form" and self._post is not None:
             self.post_forms.append(self._post)
-            self._post = None
+            if self._file is not None:
+                self.uploads.append((self._post[0], self._file, self._filled))
+            self._post, self._file, self._filled = None, None, []
         if tag in self._stack:
             while self._stack and self._stack.pop() != tag:
                 pass
@@ -130,6 +142,7 @@ class Seen:
     values: str  # what form boxes show filled in
     links: list[str]
     posts: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)  # the page's forms that post
+    uploads: list[tuple[str, str, list[tuple[str, str]]]] = field(default_factory=list)  # of which take a file
 
 
 def read_page(html: str) -> _Page:
@@ -137,6 +150,21 @@ def read_page(html: str) -> _Page:
     parser.feed(html)
     parser.close()
     return parser
+
+
+def seen_page(path: str, status: int, html: str) -> Seen:
+    """A page as the walk records it: what a person reads, picks and sees in boxes, and where it leads."""
+    page = read_page(html)
+    return Seen(
+        path,
+        status,
+        "\n".join(page.words),
+        "\n".join(page.choices),
+        "\n".join(page.values),
+        page.links,
+        page.post_forms,
+        page.uploads,
+    )
 
 
 def words_of(html: str) -> str:
@@ -246,15 +274,7 @@ def crawl(
         response = client.get(path, follow_redirects=False)
         body = response.text if response.headers.get("content-type", "").startswith(("text/", "image/svg")) else ""
         page = read_page(body)
-        seen[path] = Seen(
-            path,
-            response.status_code,
-            "\n".join(page.words),
-            "\n".join(page.choices),
-            "\n".join(page.values),
-            page.links,
-            page.post_forms,
-        )
+        seen[path] = seen_page(path, response.status_code, body)
         for href in page.links:
             target = local(href, path)
             if target is not None:

@@ -16,9 +16,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from starlette.routing import compile_path
 
 from joinedup.core.auth import service as auth_service
 from joinedup.core.auth.models import AccessLevel, User
@@ -33,7 +35,7 @@ from joinedup.domains.neighbourhoods import service as neighbourhoods
 from joinedup.domains.neighbourhoods.engine.demand import CSV_COLUMNS as DEMAND_COLUMNS
 from joinedup.domains.organisations import schemas as org_schemas
 from joinedup.domains.organisations import service as organisations
-from tests.page_walk import DemoSite, Routes, Seen, crawl, demo_site, local, read_page
+from tests.page_walk import DemoSite, Routes, Seen, crawl, demo_site, local, read_page, seen_page
 from tests.test_authorisation_matrix import EXPECTED
 
 SOURCE = Path(__file__).resolve().parents[1] / "src" / "joinedup"
@@ -60,6 +62,7 @@ PATTERNS: dict[str, re.Pattern[str]] = {
     "a permission id": re.compile(r"\b[a-z]+:[a-z_]+\b"),
     "a class name": re.compile(r"\b(?:" + "|".join(_class_names()) + r")\b"),
     "an acronym in lower case": re.compile(r"\b(?:Gp|Nhs|Cqc|Ods|Icb|Lsoa|Api)\b"),
+    "an HTTP method": re.compile(r"\b(?:GET|PUT|POST|PATCH|DELETE)\b"),
 }
 # The column names of the files a person uploads (capacity updates, a council's demand extract)
 # are words the person must type exactly: an upload's answer may name them.
@@ -100,6 +103,7 @@ def test_the_patterns_catch_every_example_from_the_issue() -> None:
         "Your role may not neighbourhoods:design",
         "Who: 2e724035-b1af-4d94-ad03-07fb077f9a44",
         "Discharge figures: DischargeRecords.",
+        "Row 2: no service with this id; PUT the service first",
     ]
     for text in bad:
         assert developer_words(Seen("/x", 200, text, "", "", [])), text
@@ -181,9 +185,9 @@ def _wait_for_design(site: DemoSite, actor: Principal, study_id: str, seconds: f
 
 
 def _work_to_show(site: DemoSite) -> dict[Role, dict[str, str]]:
-    """What the demo lacks until people use it: a referral to the demo care home, a designed
-    neighbourhood study for each role that designs, an API key for each organisation that keeps
-    its own. Returns, per role, ids for pages no link reaches."""
+    """What the demo lacks until people use it: a referral to the demo care home, a discharge
+    today, a designed neighbourhood study for each role that designs, an API key for each
+    organisation that keeps its own. Returns, per role, ids for pages no link reaches."""
     ids: dict[Role, dict[str, str]] = {role: {} for role in ROLES}
     designing: list[tuple[Principal, str]] = []
     actors = {role: _principal(site, role) for role in ROLES}
@@ -213,6 +217,10 @@ def _work_to_show(site: DemoSite) -> dict[Role, dict[str, str]]:
         assert homes and patient is not None
         session.info["scope"] = hospital.scope
         (referral,) = discharge.refer(session, actor=hospital, patient_id=patient.id, service_ids=[homes[0].id])
+        # A patient discharged today, the last on the list (the first few, which the walk opens, stay
+        # as they were): the ward list lists the day's discharges, each leading to its undo.
+        leaving = next(i for i in reversed(dict.fromkeys(listed)) if i != patient.id)
+        discharge.discharge(session, actor=hospital, patient_id=leaving)
         session.commit()
         wards = discharge.ward_figures(session, organisation_id=str(hospital.organisation_id))
         for role, actor in actors.items():
@@ -281,25 +289,78 @@ def test_no_page_shows_a_code_or_developer_word(walk: Walk, role: Role) -> None:
     extra.append("/organisations/no-such-organisation")  # the page a person sees for a wrong address
     for path in extra:
         response = client.get(path, follow_redirects=False)
-        page = read_page(response.text)
-        seen[path] = Seen(
-            path,
-            response.status_code,
-            "\n".join(page.words),
-            "\n".join(page.choices),
-            "\n".join(page.values),
-            page.links,
-        )
+        seen[path] = seen_page(path, response.status_code, response.text)
     seen |= _sent_empty(walk, role, list(seen.values()))
     errors = [f"{s.path}: {s.status}" for s in seen.values() if s.status >= 500]
     assert errors == []
+    assert _inactive_users(walk.site) == []  # nothing sent empty took an irreversible step
     problems = [problem for s in seen.values() for problem in developer_words(s)]
     assert problems == [], "\n".join(sorted(set(problems))[:60])
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("role", ROLES, ids=[r.value for r in ROLES])
+def test_an_upload_answers_in_words(walk: Walk, role: Role) -> None:
+    """Every upload form the role reaches, sent the file its page offers as a template (a CSV
+    link on the page), or a file of one unknown column where it offers none, with the form's
+    other answers as the page fills them in (a check-only box stays ticked): the answer, the
+    rows and columns it refuses or what it found, is in words too."""
+    client = walk.site.client(role)
+    problems: list[str] = []
+    tried: set[str] = set()
+    for seen in list(walk.crawl(role).values()):
+        for action, name, filled in seen.uploads:
+            target = local(action or seen.path, seen.path)
+            if target is None or target in tried:
+                continue
+            tried.add(target)
+            offered = next((link for link in seen.links if urlsplit(link).path.endswith(".csv")), None)
+            body = client.get(offered).content if offered else b"unknown\n1\n"
+            response = client.post(target, data=dict(filled), files={name: ("upload.csv", body, "text/csv")})
+            assert response.status_code < 500, target
+            problems += developer_words(seen_page(f"{target} (sent a file)", response.status_code, response.text))
+    assert problems == [], "\n".join(problems)
+    caller = MATRIX_CALLER[role]
+    may = {
+        path for path in ("/capacity/upload", "/neighbourhoods/upload") if caller in EXPECTED.get(("POST", path), ())
+    }
+    assert may <= tried
+
+
 # Forms not sent empty: signing out ends the walk's session; an empty run form is a valid one
-# (every number has a default) and starts a rostering run.
-NOT_SENT = {"/logout", "/neighbourhoods/{study_id}/run"}
+# (every number has a default) and starts a rostering run; and the answer to a question before an
+# irreversible step is its hidden fields only, so sending it would take the step (deactivate a
+# demo user, revoke a key, discharge a patient...). Matched against the address, not its route,
+# as one route may serve several steps (/discharge/referrals/{id}/accept, /withdraw).
+NOT_SENT = {
+    "/logout",
+    "/neighbourhoods/{study_id}/run",
+    "/users/{user_id}/deactivate",
+    "/organisations/{organisation_id}/api-keys/{key_id}/revoke",
+    "/capacity/approvals/{service_id}/approve",
+    "/capacity/approvals/{service_id}/reject",
+    "/visibility/views/{view_id}/delete",
+    "/discharge/patients/{patient_id}/discharge",
+    "/discharge/referrals/{referral_id}/withdraw",
+}
+_NOT_SENT = [compile_path(path)[0] for path in NOT_SENT]
+
+
+def not_sent(target: str) -> bool:
+    return any(regex.match(urlsplit(target).path) for regex in _NOT_SENT)
+
+
+def test_irreversible_steps_are_never_sent_empty() -> None:
+    assert not_sent("/users/0b9e/deactivate")
+    assert not_sent("/discharge/referrals/0b9e/withdraw") and not not_sent("/discharge/referrals/0b9e/answer")
+    assert not_sent("/discharge/patients/0b9e/discharge?x=1")
+    assert not not_sent("/discharge/patients/0b9e/undo-discharge") and not not_sent("/users/0b9e/edit")
+
+
+def _inactive_users(site: DemoSite) -> list[str]:
+    with site.session_factory() as session:
+        session.info["scope"] = Scope.system("test check")
+        return list(session.scalars(select(User.email).where(User.active.is_(False))))
 
 
 def _sent_empty(walk: Walk, role: Role, pages: list[Seen]) -> dict[str, Seen]:
@@ -312,20 +373,12 @@ def _sent_empty(walk: Walk, role: Role, pages: list[Seen]) -> dict[str, Seen]:
         for action, hidden in seen.posts:
             target = local(action or seen.path, seen.path)
             template = walk.routes.post_template_of(target) if target else None
-            if target is None or template is None or template in sent or template in NOT_SENT:
+            if target is None or template is None or template in sent or not_sent(target):
                 continue
             sent.add(template)
             response = client.post(target, data=dict(hidden), follow_redirects=True)
-            page = read_page(response.text)
             where = f"{target} (sent empty)"
-            answers[where] = Seen(
-                where,
-                response.status_code,
-                "\n".join(page.words),
-                "\n".join(page.choices),
-                "\n".join(page.values),
-                page.links,
-            )
+            answers[where] = seen_page(where, response.status_code, response.text)
     return answers
 
 
@@ -338,15 +391,9 @@ UNLINKED: dict[tuple[Role, str], str] = {
         for page in (
             "/discharge/patients/{patient_id}/assessment",
             "/discharge/patients/{patient_id}/discharge",
+            "/discharge/patients/{patient_id}/undo-discharge",
             "/discharge/referrals/{referral_id}/withdraw",
         )
-    },
-    **{
-        (role, "/discharge/patients/{patient_id}/undo-discharge"): (
-            "linked only from the page that answers recording a discharge: the ward list does not list "
-            "today's discharges"
-        )
-        for role in (Role.DISCHARGE_COORDINATOR, Role.SYSTEM_ADMINISTRATOR)
     },
     (
         Role.PROVIDER_MANAGER,

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from joinedup.domains.capacity.engine import admission, freshness
 from joinedup.domains.capacity.engine import sections as capacity_sections
 from joinedup.domains.capacity.schemas import BED_CARE_TYPES, CareType, ServiceCapacity
+from joinedup.domains.discharge.engine.need_words import CARE_TYPES, FUNDING, SKILLS, day, km, said, said_all
 from joinedup.domains.discharge.schemas.matches import MatchOut, MatchReason, MatchResult
 from joinedup.geo.distance import haversine_km
 
@@ -82,12 +83,12 @@ def screen(
             + (f"; older than {int(limit_age.total_seconds() // 3600)} hours, so not trusted" if stale else ""),
         )
     )
-    care = need.care_type.replace("_", " ")
+    care = said(need.care_type, CARE_TYPES)
     reasons.append(
         reason(
             criterion="capacity",
             ok=service.accepting,
-            detail=f"accepting {care}" if service.accepting else f"no {need.care_type} vacancy reported",
+            detail=f"accepting {care}" if service.accepting else f"no {care} vacancy reported",
         )
     )
     distance = None
@@ -99,8 +100,8 @@ def screen(
                 reason(
                     criterion="distance",
                     ok=near,
-                    detail=f"{distance:.1f} km from home or family"
-                    + ("" if near else f" (more than {need.max_distance_km:g} km)"),
+                    detail=f"{km(distance)} from home or family"
+                    + ("" if near else f" (more than {km(need.max_distance_km)})"),
                 )
             )
         else:
@@ -119,13 +120,13 @@ def screen(
                 + (", ".join(sorted(need.wanted_areas)) or "any area"),
             )
         )
-        missing = sorted(need.skills - service.skills)
-        has = "has " + ", ".join(sorted(need.skills)).replace("_", " ") if need.skills else "none needed"
+        missing = need.skills - service.skills
+        has = "has " + said_all(need.skills, SKILLS) if need.skills else "none needed"
         reasons.append(
             reason(
                 criterion="skills",
                 ok=not missing,
-                detail="lacks " + ", ".join(missing).replace("_", " ") if missing else has,
+                detail="lacks " + said_all(missing, SKILLS) if missing else has,
             )
         )
     reasons.append(_funding(service, need.funding))
@@ -135,12 +136,12 @@ def screen(
 
 
 def _funding(service: ServiceCapacity, funding: str) -> MatchReason:
-    said = funding.replace("_", " ")
+    route = said(funding, FUNDING)
     if not service.funding:
         return reason(criterion="funding", ok=True, detail="funding accepted not reported")
     if funding in service.funding:
-        return reason(criterion="funding", ok=True, detail=f"accepts {said}")
-    return reason(criterion="funding", ok=False, detail=f"does not accept {said}")
+        return reason(criterion="funding", ok=True, detail=f"accepts {route}")
+    return reason(criterion="funding", ok=False, detail=f"does not accept {route}")
 
 
 def count(candidate: Candidate, need: Need, *, committed: float) -> None:
@@ -157,18 +158,18 @@ def count(candidate: Candidate, need: Need, *, committed: float) -> None:
             )
         )
     admits = admission.admits_on(service.admission_days, need.start)
-    day = need.start.strftime("%A")
+    weekday = need.start.strftime("%A")
     candidate.reasons.append(
         reason(
             criterion="admission_days",
             ok=admits,
-            detail=f"admits on {day}s" if admits else f"no admissions on {day}s",
+            detail=f"admits on {weekday}s" if admits else f"no admissions on {weekday}s",
         )
     )
     if service.earliest_start is not None:
         ok = service.earliest_start <= need.start
         candidate.reasons.append(
-            reason(criterion="start_date", ok=ok, detail=f"can start from {service.earliest_start.isoformat()}")
+            reason(criterion="start_date", ok=ok, detail=f"can start from {day(service.earliest_start)}")
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from joinedup.domains.discharge.pathways import PathwayCode
 from joinedup.domains.discharge.schemas.assessments import (
+    NEED_LABELS,
     AssessmentIn,
     AssessmentOut,
     Behaviour,
@@ -69,6 +70,7 @@ __all__ = [
     "DECLINE_LABELS",
     "DELAY_RESPONSIBLE",
     "EVENT_TOPICS",
+    "NEED_LABELS",
     "REFERRAL_STATE_LABELS",
     "AssessmentIn",
     "AssessmentOut",

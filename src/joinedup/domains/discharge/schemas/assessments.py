@@ -76,6 +76,41 @@ class Equipment(StrEnum):
     OXYGEN = "oxygen"
 
 
+# Each need's answers as people say them (the API keeps the codes). Per need, as one code can mean
+# different things: "none" is "No help needed" for personal care, "No concerns" for behaviour.
+NEED_LABELS: dict[str, dict[str, str]] = {
+    "mobility": {
+        "independent": "Independent",
+        "walking_aid": "Walking aid",
+        "one_to_transfer": "One to transfer",
+        "two_to_transfer": "Two to transfer",
+        "hoist": "Hoist",
+        "bed_bound": "Bed-bound",
+    },
+    "personal_care": {"none": "No help needed", "some": "Some help", "full": "Full help"},
+    "continence": {
+        "continent": "Continent",
+        "occasional": "Occasionally incontinent",
+        "incontinent": "Incontinent",
+        "catheter": "Catheter",
+    },
+    "nutrition": {
+        "independent": "Independent",
+        "needs_help": "Needs help",
+        "modified_diet": "Modified diet",
+        "tube_fed": "Tube fed",
+    },
+    "medication_support": {
+        "self": "Manages their own medicines",
+        "prompt": "Needs prompting",
+        "administer": "Medicines given by carers",
+    },
+    "cognition": {"no_impairment": "No impairment", "mild": "Mild impairment", "dementia": "Dementia"},
+    "behaviour": {"none": "No concerns", "occasional": "Occasionally challenging", "challenging": "Challenging"},
+    "skin_integrity": {"intact": "Intact", "at_risk": "At risk", "pressure_ulcer": "Pressure ulcer"},
+}
+
+
 class Needs(Strict):
     mobility: Mobility
     personal_care: Level

@@ -10,14 +10,17 @@ services patients are going to come from capacity's door (one query, only if any
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from joinedup.core.auth.principal import Principal
-from joinedup.core.changes import record_access
+from joinedup.core.changes import first_recorded, record_access
 from joinedup.domains.discharge.models import DischargeAssessment, DischargeDelay, DischargePatient, DischargeReferral
 from joinedup.domains.discharge.schemas.common import uk_today
 from joinedup.domains.discharge.schemas.patients import PatientOut
+from joinedup.domains.discharge.service.discharges import DISCHARGED
 from joinedup.domains.discharge.service.patient_view import PLACED, shape
 from joinedup.domains.discharge.service.providers import service_names
 
@@ -68,15 +71,24 @@ _COLUMNS = (
 )
 
 
-def ward_list(session: Session, *, actor: Principal, include_discharged: bool = False) -> list[PatientOut]:
-    """The hospital's patients as the ward list shows them, by ward and name (the listing is audited).
+def ward_list(
+    session: Session, *, actor: Principal, include_discharged: bool = False, recorded_since: datetime | None = None
+) -> list[PatientOut]:
+    """The hospital's patients as the ward list shows them, by ward and name (the listing is audited):
+    those in hospital, with every discharged patient too (`include_discharged`) or those whose
+    discharge was recorded since a time (`recorded_since`: the day's discharges, which can still be
+    corrected; a discharge late last night recorded this morning among them).
 
     The audit row is written when the caller's transaction commits, after the reads: written
     first, it would hold the database's write lock (SQLite has one) through the reads and the
     page's rendering, and coordinators loading the list at once would queue behind it."""
     stmt = select(*_COLUMNS).where(P.organisation_id == actor.organisation_id)
     if not include_discharged:
-        stmt = stmt.where(P.status == "in_hospital")
+        listed = P.status == "in_hospital"
+        recorded = first_recorded(session, action=DISCHARGED, since=recorded_since) if recorded_since else {}
+        if recorded:
+            listed = or_(listed, and_(P.status == "discharged", P.id.in_(sorted(recorded))))
+        stmt = stmt.where(listed)
     rows = session.execute(stmt.order_by(P.ward, P.name)).all()
     if not rows:
         return []

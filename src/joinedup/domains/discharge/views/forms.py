@@ -4,6 +4,7 @@ redirect (a fixed set, chosen by key)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends
@@ -11,8 +12,11 @@ from fastapi import Depends
 from joinedup.core.auth.principal import Principal
 from joinedup.domains.discharge import permissions
 from joinedup.domains.discharge.delay_reasons import DELAY_REASONS
+from joinedup.domains.discharge.engine.need_words import SKILLS
+from joinedup.domains.discharge.pathways import PATHWAYS
 from joinedup.domains.discharge.schemas import (
     DECLINE_LABELS,
+    NEED_LABELS,
     REFERRAL_STATE_LABELS,
     Behaviour,
     Cognition,
@@ -25,6 +29,7 @@ from joinedup.domains.discharge.schemas import (
 )
 from joinedup.web.flash import Flash
 from joinedup.web.forms import Field, Form
+from joinedup.web.words import day, label
 
 Hub = Annotated[Principal, Depends(permissions.can_read)]
 HubWriter = Annotated[Principal, Depends(permissions.can_coordinate)]
@@ -271,13 +276,18 @@ QUESTION_FORM = Form(
 )
 
 
-def label(value: Any) -> str:
-    return str(value).replace("_", " ").capitalize() if value is not None else ""
+def start_day(iso: str | None) -> str:
+    """A referral summary's start date (kept as ISO text in the summary) as people write it."""
+    return day(date.fromisoformat(iso)) if iso else "Not given"
 
 
 def common() -> dict[str, Any]:
     return {
         "label": label,
+        "start_day": start_day,
+        "pathway_labels": {code.value: pathway.label for code, pathway in PATHWAYS.items()},
+        "skill_words": SKILLS,
+        "need_labels": NEED_LABELS,
         "state_labels": {s.value: v for s, v in REFERRAL_STATE_LABELS.items()},
         "state_tags": STATE_TAGS,
         "decline_labels": {k.value: v for k, v in DECLINE_LABELS.items()},

@@ -3,13 +3,14 @@ reports. A refused form comes back as the same page (422) with what was typed an
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from joinedup.core.auth.principal import Principal
+from joinedup.core.clock import UK
 from joinedup.core.deps import DbSession, StateDep
 from joinedup.domains.capacity.schemas import CareType, Funding
 from joinedup.domains.discharge import service
@@ -25,26 +26,37 @@ from joinedup.domains.discharge.views.forms import (
     Reporter,
     common,
     details_form,
-    label,
 )
 from joinedup.domains.discharge.views.patient_page import render_patient
 from joinedup.web.forms import FormState, attempt
 from joinedup.web.posted import read_form
 from joinedup.web.render import page
+from joinedup.web.words import label
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/discharge", response_class=HTMLResponse)
 def ward_list(request: Request, actor: Hub, session: DbSession, done: str | None = None) -> Response:
-    patients = service.ward_list(session, actor=actor)
-    patients.sort(key=lambda p: (-(p.days_since_ready or -1), p.ward, p.name))
+    """Those in hospital, longest waiting first; then today's discharges (latest first), each
+    leading to the patient's page, where a discharge recorded in error can be undone today."""
+    since = datetime.combine(uk_today(), time.min, tzinfo=UK)
+    listed = service.ward_list(session, actor=actor, recorded_since=since)
+    patients = sorted(
+        (p for p in listed if p.status == "in_hospital"), key=lambda p: (-(p.days_since_ready or -1), p.ward, p.name)
+    )
+    left = sorted(
+        (p for p in listed if p.status != "in_hospital"), key=lambda p: p.discharged_at or since, reverse=True
+    )
     return page(
         request,
         "discharge/ward.jinja",
         {
             "title": "Patients awaiting discharge",
             "patients": patients,
+            "discharged_today": left,
+            "uk": UK,
+            "today": since.date(),
             "done": FLASH.text(done),
             "ready": sum(1 for p in patients if p.discharge_ready_on is not None),
             "bed_days": sum(p.bed_days_lost for p in patients),
