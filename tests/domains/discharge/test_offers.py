@@ -97,7 +97,7 @@ def test_an_offer_to_start_in_the_past_is_refused_and_an_earlier_start_is_noted(
     assert written(dx) == before and _row(dx, rid).state == "opened"
     act(dx, "pam_provider", service.offer, settings=dx.settings, referral_id=rid, data=OfferIn(start_date=today()))
     notes = [m for m in _row(dx, rid).messages if m["kind"] == "note"]
-    assert len(notes) == 1 and today().isoformat() in notes[0]["text"]
+    assert len(notes) == 1 and f"{today().day} {today():%B %Y}" in notes[0]["text"]
 
 
 def test_the_last_bed_goes_to_one_offer_and_is_counted_again_when_that_offer_closes(dx: Discharge) -> None:

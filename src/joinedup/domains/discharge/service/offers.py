@@ -19,6 +19,7 @@ from joinedup.core.clock import utcnow
 from joinedup.core.errors import conflict, invalid
 from joinedup.db.tenancy import Scope
 from joinedup.domains.discharge.engine import referral_steps as sm
+from joinedup.domains.discharge.engine.need_words import day
 from joinedup.domains.discharge.models import DischargeHold, DischargeReferral
 from joinedup.domains.discharge.schemas.common import uk_today
 from joinedup.domains.discharge.schemas.referrals import OfferIn, ReferralState
@@ -67,7 +68,7 @@ def offer(
     if data.start_date < earliest:
         referral.messages = [
             *referral.messages,
-            message("provider", "note", f"can start earlier than asked ({data.start_date.isoformat()})"),
+            message("provider", "note", f"can start earlier than asked ({day(data.start_date)})"),
         ]
     return referral
 
