@@ -15,6 +15,7 @@ def inline(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOINEDUP_EXECUTOR", "inline")  # the web server's background thread rosters in-process
 
 
+@pytest.mark.slow  # whole designs or rosters: seconds each
 def test_commissioner_designs_runs_and_exports(client_as, inline) -> None:  # type: ignore[no-untyped-def]
     com = client_as("colin_commissioner")
     made = com.post("/api/v1/neighbourhoods/studies", json=SMALL)

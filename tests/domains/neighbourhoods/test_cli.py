@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from joinedup.cli import app
@@ -34,6 +35,7 @@ def test_design_writes_a_design_and_a_map(tmp_path: Path) -> None:
     assert svg.read_bytes().startswith(b"<?xml")
 
 
+@pytest.mark.slow  # whole designs or rosters: seconds each
 def test_compare_on_a_small_area(tmp_path: Path) -> None:
     result = CliRunner(env={"JOINEDUP_EXECUTOR": "inline"}).invoke(
         app,

@@ -36,6 +36,7 @@ def _wait(client: TestClient, url: str) -> dict[str, Any]:
     return body
 
 
+@pytest.mark.slow  # whole designs or rosters: seconds each
 def test_a_study_survives_a_restart_and_is_shared_by_two_servers(  # type: ignore[no-untyped-def]
     client_as, settings: Settings, session_factory: sessionmaker[Session], inline
 ) -> None:

@@ -26,6 +26,7 @@ def result(area: Area) -> Comparison:
     return compare(part, demand, design, calibrated_travel(), settings, executor="inline")
 
 
+@pytest.mark.slow  # whole designs or rosters: seconds each
 def test_every_scenario_rosters_the_same_demand(result: Comparison) -> None:
     table = result.table
     assert set(table) == {"framework", "neighbourhood", "flexible"}
